@@ -1,0 +1,62 @@
+"""The infusion scheduling service: create_app() builds a configured Flask app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints and CLI; nothing runs before this is called."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config())
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "scheduler.sqlite3")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", None)
+    if app.config["OPENAPI_SWAGGER_UI_URL"] is None:
+        app.config["OPENAPI_SWAGGER_UI_URL"] = "/api/v1/docs-assets/"
+
+    from . import cli
+    from .adapters import orm  # noqa: F401  (registers the tables with the metadata)
+    from .adapters.sqlite_pragmas import install_sqlite_pragmas
+    from .api import meta
+    from .api.auth import init_auth
+    from .api.clinics import resources as clinic_resources
+    from .api.errors import register_domain_error_handlers
+    from .api.patients import resources as patient_resources
+    from .api.protocols import resources as protocol_resources
+    from .extensions import api, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    api.init_app(app)
+    for blueprint in (clinic_resources.blp, protocol_resources.blp, patient_resources.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(meta.blp)
+    app.register_blueprint(meta.docs_assets)
+    init_auth(app)
+    register_domain_error_handlers(app)
+    cli.register(app)
+
+    return app
+
+
+def _engine_options(url: str) -> dict[str, object]:
+    if url.startswith("sqlite"):
+        # Several threads of the dev server share the file; wait for a writer instead of failing.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,139 @@
+"""Tables and their mappings. Rows hold data; the rules live in the domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .clock import utcnow
+from .types import JSONType, UTCDateTime
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'front_desk', 'clinician')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Clinic(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "clinics"
+    __table_args__ = (
+        CheckConstraint("slot_minutes BETWEEN 5 AND 60", name="slot_minutes"),
+        CheckConstraint("turnover_minutes BETWEEN 0 AND 120", name="turnover_minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    turnover_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    booking_horizon_days: Mapped[int] = mapped_column(Integer, default=90)
+    feed_shows_protocol: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Chair(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "chairs"
+    __table_args__ = (UniqueConstraint("clinic_id", "name", name="uq_chairs_clinic_id_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Closure(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="date_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Staffing(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "staffing"
+
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
+    # Kept as entered (a count per weekday, or time blocks) and read against the current hours.
+    nurses: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    patients_per_nurse: Mapped[int] = mapped_column(Integer, default=3)
+    starts_per_nurse_per_slot: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Protocol(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "protocols"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prep_minutes: Mapped[int] = mapped_column(Integer)
+    treatment_minutes: Mapped[int] = mapped_column(Integer)
+    monitoring_minutes: Mapped[int] = mapped_column(Integer)
+    phases: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    required_tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    uses_nurse: Mapped[bool] = mapped_column(Boolean, default=True)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Patient(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    reminder_channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

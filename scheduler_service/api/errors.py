@@ -1,0 +1,72 @@
+"""One error body for every failure: flask-smorest's {code, status, message, errors}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import Conflict, InvalidValue, NoPlan, NotFound
+
+
+class ApiWithNamedErrors(Api):
+    """flask-smorest's Api, whose error bodies always carry a message naming the bad fields."""
+
+    def handle_http_exception(self, error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
+        payload, code, headers = super().handle_http_exception(error)
+        if "message" not in payload:
+            fields = _field_names(payload.get("errors"))
+            if fields:
+                payload["message"] = "Invalid input: " + ", ".join(fields)
+            else:
+                payload["message"] = error.description or error.name
+        return payload, code, headers
+
+
+def _field_names(errors: object) -> list[str]:
+    """Field names of webargs' {"json": {"field": [...]}} errors, dotted for nested ones."""
+    if not isinstance(errors, dict):
+        return []
+    names: list[str] = []
+    for location in errors.values():
+        names.extend(_flatten(location, ""))
+    return names
+
+
+def _flatten(node: object, prefix: str) -> list[str]:
+    if isinstance(node, dict):
+        names = []
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            names.extend(_flatten(value, path) if isinstance(value, dict) else [path])
+        return names
+    return [prefix] if prefix else []
+
+
+def _body(code: int, status: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def register_domain_error_handlers(app: Flask) -> None:
+    """Translate the domain's exceptions into the API's status codes."""
+
+    @app.errorhandler(InvalidValue)
+    def invalid(error: InvalidValue) -> tuple[dict[str, Any], int]:
+        return _body(422, "Unprocessable Entity", error.message, {"json": {error.field: [error.reason]}}), 422
+
+    @app.errorhandler(NoPlan)
+    def no_plan(error: NoPlan) -> tuple[dict[str, Any], int]:
+        return _body(422, "Unprocessable Entity", error.message), 422
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> tuple[dict[str, Any], int]:
+        return _body(404, "Not Found", error.message), 404
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict) -> tuple[dict[str, Any], int]:
+        return _body(409, "Conflict", error.message), 409

@@ -1,0 +1,66 @@
+"""`flask` commands: staff users, API tokens, demo data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .domain.errors import DomainError
+from .services import accounts, demo
+from .services.unit_of_work import UnitOfWork
+
+users = AppGroup("users", help="Staff accounts.")
+tokens = AppGroup("tokens", help="API tokens.")
+demo_group = AppGroup("demo", help="Demo data.")
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(error.message)
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+def create_user(email: str, role: str) -> None:
+    """Create a staff account and print its password once."""
+    try:
+        with UnitOfWork("cli") as uow:
+            _, password = accounts.create_user(uow, email, role)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {role} {email.strip().lower()}")
+    click.echo(f"password: {password}")
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--label", default="cli", help="What the token is for.")
+def create_token(email: str, label: str) -> None:
+    """Create an API token for a user and print it once."""
+    try:
+        with UnitOfWork("cli") as uow:
+            secret = accounts.create_token(uow, email, label)
+    except DomainError as error:
+        _fail(error)
+    click.echo(secret)
+
+
+@demo_group.command("seed")
+def seed() -> None:
+    """Load a demo clinic (America/Chicago, Mon-Fri 8-5, six chairs, staffing) and a few patients."""
+    with UnitOfWork("demo-seed") as uow:
+        summary = demo.seed(uow)
+        new_users = demo.seed_users(uow)
+    click.echo(summary)
+    for email, role, password in new_users:
+        click.echo(f"demo {role}: {email}  password: {password}  (shown once)")
+    if not new_users:
+        click.echo("demo users exist already (their passwords were shown when they were created)")
+    click.echo("API token for a user:  .venv/bin/flask --app wsgi tokens create admin@example.org")
+    click.echo("then:  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:5000/api/v1/clinics")
+
+
+def register(app: Flask) -> None:
+    for group in (users, tokens, demo_group):
+        app.cli.add_command(group)

@@ -1,0 +1,24 @@
+"""One page of a list query, with the total count for the X-Pagination header."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int = 1
+    size: int = 50
+
+
+def fetch_page(
+    session: Session, stmt: Select[Any], page: Page, snapshot: Callable[[Any], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(page.size).offset((page.number - 1) * page.size))
+    return [snapshot(row) for row in rows], total

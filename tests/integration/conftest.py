@@ -1,0 +1,85 @@
+"""Fixtures: every integration test runs once on SQLite and once on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from config import TestConfig
+from scheduler_service import create_app
+from scheduler_service.extensions import db
+from scheduler_service.services import accounts, protocols
+from scheduler_service.services.unit_of_work import UnitOfWork
+
+from .databases import scratch_postgres, scratch_sqlite
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        with scratch_sqlite(str(tmp_path_factory.mktemp("sqlite"))) as url:
+            yield url
+    else:
+        with scratch_postgres() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database_url: str) -> Iterator[Flask]:
+    """An app on a database brought up by the real migrations, as `flask db upgrade` does."""
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(app: Flask) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            if _has_sequence(conn):
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+def _has_sequence(conn: Any) -> bool:
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+
+
+@pytest.fixture()
+def app(migrated_app: Flask) -> Iterator[Flask]:
+    """The app with an empty database holding only the built-in protocols, as on a fresh install."""
+    db.session.remove()
+    _empty_tables(migrated_app)
+    with UnitOfWork("test") as uow:
+        protocols.ensure_builtin_protocols(uow)
+    yield migrated_app
+    db.session.remove()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def auth(app: Flask) -> dict[str, dict[str, str]]:
+    """Authorization headers for one user of each role: auth["admin"], auth["front_desk"], auth["clinician"]."""
+    headers = {}
+    for role in accounts.ROLES:
+        with UnitOfWork("test") as uow:
+            accounts.create_user(uow, f"{role}@clinic.test", role, password="correct horse battery")
+            secret = accounts.create_token(uow, f"{role}@clinic.test")
+        headers[role] = {"Authorization": f"Bearer {secret}"}
+    return headers

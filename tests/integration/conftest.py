@@ -10,9 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from scheduler_service import create_app
+from scheduler_service.adapters import orm
 from scheduler_service.extensions import db
 from scheduler_service.services import accounts, protocols
 from scheduler_service.services.unit_of_work import UnitOfWork
@@ -73,13 +75,23 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    """scrypt is slow on purpose; hash the shared test password once per run, not per test."""
+    return generate_password_hash(STAFF_PASSWORD, accounts.PASSWORD_METHOD)
+
+
 @pytest.fixture()
-def auth(app: Flask) -> dict[str, dict[str, str]]:
+def auth(app: Flask, staff_password_hash: str) -> dict[str, dict[str, str]]:
     """Authorization headers for one user of each role: auth["admin"], auth["front_desk"], auth["clinician"]."""
     headers = {}
     for role in accounts.ROLES:
         with UnitOfWork("test") as uow:
-            accounts.create_user(uow, f"{role}@clinic.test", role, password="correct horse battery")
+            uow.add(orm.User(email=f"{role}@clinic.test", role=role, password_hash=staff_password_hash))
+            uow.commit()
             secret = accounts.create_token(uow, f"{role}@clinic.test")
         headers[role] = {"Authorization": f"Bearer {secret}"}
     return headers

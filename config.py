@@ -36,6 +36,7 @@ class Config:
 class TestConfig(Config):
     """For the test suite: DATABASE_URL still decides the database (SQLite or PostgreSQL)."""
 
+    __test__ = False  # a config, not a pytest test class
     TESTING = True
 
     def __init__(self, database_url: str | None = None) -> None:

@@ -14,6 +14,7 @@ def create_app(config: object | None = None) -> Flask:
     """Build the app: config, extensions, blueprints and CLI; nothing runs before this is called."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config())
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep mon..sun and id-first order as written
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "scheduler.sqlite3")

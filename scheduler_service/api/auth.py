@@ -32,7 +32,11 @@ def allow(roles: frozenset[str]) -> Callable[[F], F]:
 
 def allowed_roles(endpoint: str, method: str) -> frozenset[str] | None:
     view = current_app.view_functions[endpoint]
-    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+    view_class = getattr(view, "view_class", None)
+    name = method.lower()
+    if name == "head" and not hasattr(view_class, "head"):
+        name = "get"  # Flask answers HEAD with the GET handler
+    handler = getattr(view_class, name, view)
     return getattr(handler, "allowed_roles", None)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import Conflict, InvalidValue, NoPlan, NotFound
@@ -66,6 +67,14 @@ def register_domain_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> tuple[dict[str, Any], int]:
         return _body(404, "Not Found", error.message), 404
+
+    @app.errorhandler(IntegrityError)
+    def constraint(error: IntegrityError) -> tuple[dict[str, Any], int]:
+        # A rule the database enforces (unique name, no overlap) caught a change made at the same time.
+        from ..extensions import db
+
+        db.session.rollback()
+        return _body(409, "Conflict", "the change conflicts with data saved at the same moment; reload and retry"), 409
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[dict[str, Any], int]:

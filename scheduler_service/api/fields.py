@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
@@ -38,3 +40,37 @@ class StrictInt(ma.fields.Integer):
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ma.ValidationError("Must not be blank.")
+
+
+# Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a name or a note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character_paths(data: object, path: str) -> list[str]:
+    if isinstance(data, str):
+        return [path or "_schema"] if _CONTROL.search(data) else []
+    if isinstance(data, Mapping):  # also webargs' MultiDictProxy of query arguments
+        found = []
+        for key, value in data.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            found += [key_path] if isinstance(key, str) and _CONTROL.search(key) else []
+            found += _control_character_paths(value, key_path)
+        return found
+    if isinstance(data, list):
+        return [
+            found
+            for i, item in enumerate(data)
+            for found in _control_character_paths(item, f"{path}.{i}" if path else str(i))
+        ]
+    return []
+
+
+class InputSchema(ma.Schema):
+    """Base of every request schema: refuses control characters anywhere in the input, naming the field."""
+
+    @ma.pre_load
+    def refuse_control_characters(self, data: Any, **kwargs: Any) -> Any:
+        paths = _control_character_paths(data, "")
+        if paths:
+            raise ma.ValidationError({path: ["Must not contain control characters."] for path in paths})
+        return data

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from .errors import InvalidValue
 from .timewindows import WEEKDAYS, TimeWindow, format_clock, parse_clock, parse_windows, weekday_index
 
+MAX_NURSES = 100
 DEFAULT_OPENING_HOURS: dict[str, list[list[str]]] = {
     **{day: [["08:00", "17:00"]] for day in WEEKDAYS[:5]},
     "sat": [],
@@ -20,7 +21,9 @@ DEFAULT_OPENING_HOURS: dict[str, list[list[str]]] = {
 
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """Region zones only: legacy names such as EST or Etc/GMT+6 ignore daylight saving time."""
+    zones = {z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))}
+    return frozenset(zones | {"UTC"})
 
 
 def parse_zone(name: object, field: str = "timezone") -> ZoneInfo:
@@ -131,8 +134,8 @@ class Staffing:
             if isinstance(value, bool) or not isinstance(value, (int, list)):
                 raise InvalidValue(where, "must be a number of nurses or a list of time blocks")
             if isinstance(value, int):
-                if value < 0:
-                    raise InvalidValue(where, "cannot be negative")
+                if not 0 <= value <= MAX_NURSES:
+                    raise InvalidValue(where, f"must be a whole number from 0 to {MAX_NURSES}")
                 windows = hours.by_weekday[day] if hours else whole_day
                 blocks.extend(NurseBlock(day, w, value) for w in windows if value)
                 continue
@@ -159,10 +162,12 @@ def _parse_blocks(day: int, raw_blocks: list[object], where: str) -> list[NurseB
         at = f"{where}.{i}"
         if not isinstance(raw, Mapping) or {"start", "end", "nurses"} - set(raw):
             raise InvalidValue(at, 'must be {"start": "HH:MM", "end": "HH:MM", "nurses": n}')
+        for extra in sorted(set(raw) - {"start", "end", "nurses"}):
+            raise InvalidValue(f"{at}.{extra}", "is not part of a nurse block (start, end, nurses)")
         window = TimeWindow.parse([raw["start"], raw["end"]], at)
         count = raw["nurses"]
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise InvalidValue(f"{at}.nurses", "must be a whole number, 0 or more")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_NURSES:
+            raise InvalidValue(f"{at}.nurses", f"must be a whole number from 0 to {MAX_NURSES}")
         if any(b.window.overlaps(window) for b in blocks):
             raise InvalidValue(at, "overlaps another block of the same day")
         blocks.append(NurseBlock(day, window, count))

@@ -118,8 +118,12 @@ def _validate_phase(phase: Phase, where: str, is_last: bool) -> None:
 
 def phase_from_dict(raw: Mapping[str, object], where: str) -> Phase:
     """Build a Phase from its JSON form (already type-checked by the API schema)."""
+    missing = {"name", "sessions", "spacing"} - set(raw)
+    if missing:
+        raise InvalidValue(f"{where}.{sorted(missing)[0]}", "is required")
     spacing = raw["spacing"]
-    assert isinstance(spacing, Mapping)
+    if not isinstance(spacing, Mapping) or {"min_days", "target_days", "max_days"} - set(spacing):
+        raise InvalidValue(f"{where}.spacing", "needs min_days, target_days and max_days")
     return Phase(
         name=str(raw["name"]),
         sessions=raw.get("sessions"),  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from ..domain.errors import NotFound
 from ..extensions import db
 
 Row = TypeVar("Row")
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; a larger id cannot exist, and asking for it must not crash
 
 
 class UnitOfWork:
@@ -37,7 +38,8 @@ class UnitOfWork:
 
     def get(self, model: type[Row], ident: object, what: str) -> Row:
         """Load a row by id, or raise NotFound naming it the way a person would."""
-        row = self.session.get(model, ident) if isinstance(ident, int) and not isinstance(ident, bool) else None
+        in_range = isinstance(ident, int) and not isinstance(ident, bool) and 1 <= ident <= MAX_ID
+        row = self.session.get(model, ident) if in_range else None
         if row is None:
             raise NotFound(f"{what} {ident} does not exist")
         return row

@@ -6,10 +6,10 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ...domain.clinic import DEFAULT_OPENING_HOURS
-from ..fields import Clock, StrictInt, not_blank
+from ..fields import Clock, InputSchema, StrictInt, not_blank
 
 
-class ClinicSchema(ma.Schema):
+class ClinicSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     timezone = ma.fields.String(
@@ -40,7 +40,7 @@ class ClinicSchema(ma.Schema):
     )
 
 
-class ChairSchema(ma.Schema):
+class ChairSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     clinic_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
@@ -50,7 +50,7 @@ class ChairSchema(ma.Schema):
     active = ma.fields.Boolean(dump_only=True)
 
 
-class ClosureSchema(ma.Schema):
+class ClosureSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     clinic_id = ma.fields.Integer(dump_only=True)
     date = ma.fields.Date(required=True, metadata={"description": "First closed day"})
@@ -60,7 +60,7 @@ class ClosureSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
 
 
-class StaffingSchema(ma.Schema):
+class StaffingSchema(InputSchema):
     clinic_id = ma.fields.Integer(dump_only=True)
     nurses = ma.fields.Dict(
         required=True,

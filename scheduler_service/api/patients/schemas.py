@@ -7,12 +7,12 @@ from marshmallow import validate
 
 from ...domain.patients import REMINDER_CHANNELS
 from ...domain.timewindows import WEEKDAYS
-from ..fields import not_blank
+from ..fields import InputSchema, not_blank
 
 PHONE = validate.Regexp(r"^\+?[0-9 ().\-]{5,32}$", error="Not a phone number.")
 
 
-class PreferencesSchema(ma.Schema):
+class PreferencesSchema(InputSchema):
     weekdays = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(WEEKDAYS)),
         validate=validate.Length(1, 7),
@@ -22,7 +22,7 @@ class PreferencesSchema(ma.Schema):
     latest_start = ma.fields.String(metadata={"example": "15:00", "description": "Local HH:MM"})
 
 
-class PatientSchema(ma.Schema):
+class PatientSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     given_name = ma.fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
     family_name = ma.fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
@@ -35,7 +35,7 @@ class PatientSchema(ma.Schema):
     )
 
 
-class PatientQuerySchema(ma.Schema):
+class PatientQuerySchema(InputSchema):
     q = ma.fields.String(
         validate=validate.Length(max=100),
         metadata={"description": "Words matching the start of a name, or part of email or phone"},

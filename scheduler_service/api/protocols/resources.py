@@ -11,7 +11,7 @@ from ...services import protocols
 from ...services.unit_of_work import UnitOfWork
 from ..auth import ADMIN, STAFF, actor, allow
 from ..pagination import items_of, page_of
-from .schemas import ProtocolPatchSchema, ProtocolSchema
+from .schemas import PROTOCOL_PATCH_FIELDS, ProtocolSchema
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1", description="Treatment protocols")
 
@@ -45,7 +45,7 @@ class ProtocolById(MethodView):
             return protocols.get_protocol(uow, protocol_id)
 
     @allow(ADMIN)
-    @blp.arguments(ProtocolPatchSchema(partial=True))
+    @blp.arguments(ProtocolSchema(partial=PROTOCOL_PATCH_FIELDS))
     @blp.response(200, ProtocolSchema)
     def patch(self, changes: dict[str, Any], protocol_id: int) -> dict[str, Any]:
         """Change a protocol (its key stays)"""

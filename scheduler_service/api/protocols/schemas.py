@@ -6,17 +6,17 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ...domain.protocols import GAP_UNITS
-from ..fields import StrictInt, not_blank
+from ..fields import InputSchema, StrictInt, not_blank
 
 
-class VisitSchema(ma.Schema):
+class VisitSchema(InputSchema):
     prep_minutes = StrictInt(required=True, validate=validate.Range(0, 600))
     treatment_minutes = StrictInt(required=True, validate=validate.Range(1, 720))
     monitoring_minutes = StrictInt(required=True, validate=validate.Range(0, 600))
     total_minutes = ma.fields.Integer(dump_only=True)
 
 
-class SpacingSchema(ma.Schema):
+class SpacingSchema(InputSchema):
     min_days = StrictInt(required=True, validate=validate.Range(1, 365))
     target_days = StrictInt(required=True, validate=validate.Range(1, 365))
     max_days = StrictInt(required=True, validate=validate.Range(1, 365))
@@ -27,7 +27,7 @@ class SpacingSchema(ma.Schema):
     )
 
 
-class PhaseSchema(ma.Schema):
+class PhaseSchema(InputSchema):
     name = ma.fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
     sessions = StrictInt(
         required=True,
@@ -46,7 +46,7 @@ class PhaseSchema(ma.Schema):
     )
 
 
-class ProtocolSchema(ma.Schema):
+class ProtocolSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     key = ma.fields.String(
         required=True, validate=validate.Length(2, 63), metadata={"example": "iv-ketamine-depression"}
@@ -66,5 +66,16 @@ class ProtocolSchema(ma.Schema):
     builtin = ma.fields.Boolean(dump_only=True)
 
 
-class ProtocolPatchSchema(ProtocolSchema):
-    visit = ma.fields.Nested(VisitSchema(partial=True))
+# A PATCH may leave out any top-level field or visit minute, but a phase it sends is whole.
+PROTOCOL_PATCH_FIELDS = (
+    "key",
+    "name",
+    "visit",
+    "phases",
+    "required_tags",
+    "instructions",
+    "uses_nurse",
+    "visit.prep_minutes",
+    "visit.treatment_minutes",
+    "visit.monitoring_minutes",
+)

@@ -1,0 +1,311 @@
+"""Who may call what: the 401/403 matrix of callers x /api/v1 endpoints.
+
+The endpoints come from the app's own routing table (app.url_map); ROLES_ALLOWED says, for every
+(method, rule), which roles are served. A new endpoint without a row here fails
+test_every_api_endpoint_has_a_row_in_the_roles_table, so nobody can add one without deciding who may call it.
+HEAD shares the row of GET (it is GET without the body); OPTIONS, the CORS pre-flight, needs no token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from itertools import count
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from scheduler_service.adapters import orm
+from scheduler_service.adapters.secrets import hash_secret
+from scheduler_service.extensions import db
+from scheduler_service.services import accounts
+from scheduler_service.services.unit_of_work import UnitOfWork
+
+ADMIN = frozenset({"admin"})
+FRONT_DESK = frozenset({"admin", "front_desk"})
+STAFF = frozenset({"admin", "front_desk", "clinician"})
+
+ROLES = ("clinician", "front_desk", "admin")
+ANONYMOUS_CALLERS = ("no token", "bad token", "revoked token")
+
+# Public by design: the OpenAPI document and the interactive docs with their assets.
+PUBLIC_BLUEPRINTS = {"api-docs", "api-docs-assets"}
+
+ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/api/v1/clinics"): STAFF,
+    ("POST", "/api/v1/clinics"): ADMIN,
+    ("GET", "/api/v1/clinics/<int:clinic_id>"): STAFF,
+    ("PATCH", "/api/v1/clinics/<int:clinic_id>"): ADMIN,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/chairs"): STAFF,
+    ("POST", "/api/v1/clinics/<int:clinic_id>/chairs"): ADMIN,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/closures"): STAFF,
+    ("POST", "/api/v1/clinics/<int:clinic_id>/closures"): ADMIN,
+    ("DELETE", "/api/v1/closures/<int:closure_id>"): ADMIN,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/staffing"): STAFF,
+    ("PUT", "/api/v1/clinics/<int:clinic_id>/staffing"): ADMIN,
+    ("GET", "/api/v1/protocols"): STAFF,
+    ("POST", "/api/v1/protocols"): ADMIN,
+    ("GET", "/api/v1/protocols/<int:protocol_id>"): STAFF,
+    ("PATCH", "/api/v1/protocols/<int:protocol_id>"): ADMIN,
+    ("GET", "/api/v1/patients"): STAFF,
+    ("POST", "/api/v1/patients"): FRONT_DESK,
+    ("GET", "/api/v1/patients/<int:patient_id>"): STAFF,
+    ("PATCH", "/api/v1/patients/<int:patient_id>"): FRONT_DESK,
+}
+
+# HEAD is GET without the body, so it is allowed exactly where GET is; OPTIONS (CORS pre-flight) needs no token.
+GET_RULES = sorted(rule for method, rule in ROLES_ALLOWED if method == "GET")
+
+_unique = count(1)
+
+
+def _protocol_body() -> dict[str, Any]:
+    return {
+        "key": f"custom-protocol-{next(_unique)}",
+        "name": "Custom protocol",
+        "visit": {"prep_minutes": 10, "treatment_minutes": 40, "monitoring_minutes": 30},
+        "phases": [{"name": "course", "sessions": 3, "spacing": {"min_days": 2, "target_days": 3, "max_days": 5}}],
+        "required_tags": ["iv"],
+    }
+
+
+# A valid body per write, so that an allowed caller is served (2xx) rather than refused for bad input.
+BODIES: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+    ("POST", "/api/v1/clinics"): lambda: {"name": f"Clinic {next(_unique)}", "timezone": "America/Chicago"},
+    ("PATCH", "/api/v1/clinics/<int:clinic_id>"): lambda: {"address": f"{next(_unique)} Main St, Houston"},
+    ("POST", "/api/v1/clinics/<int:clinic_id>/chairs"): lambda: {"name": f"Chair {next(_unique)}", "tags": ["iv"]},
+    ("POST", "/api/v1/clinics/<int:clinic_id>/closures"): lambda: {"date": "2027-12-24", "reason": "Christmas Eve"},
+    ("PUT", "/api/v1/clinics/<int:clinic_id>/staffing"): lambda: {"nurses": {"mon": 2, "tue": 2}},
+    ("POST", "/api/v1/protocols"): _protocol_body,
+    ("PATCH", "/api/v1/protocols/<int:protocol_id>"): lambda: {"instructions": "Arrive 15 minutes early."},
+    ("POST", "/api/v1/patients"): lambda: {"given_name": "Ada", "family_name": f"Lovelace{next(_unique)}"},
+    ("PATCH", "/api/v1/patients/<int:patient_id>"): lambda: {"phone": "+1 713 555 0100"},
+}
+
+
+@dataclass
+class Scene:
+    """Real objects to aim at, and a header for every kind of caller."""
+
+    ids: dict[str, int]
+    headers: dict[str, dict[str, str]]
+
+    def path(self, rule: str) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            assert name in self.ids, f"the scene has no object for <{name}> in {rule}: add one to the `scene` fixture"
+            return str(self.ids[name])
+
+        return re.sub(r"<(?:int:)?(\w+)>", fill, rule)
+
+
+def _created(response: Any) -> int:
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def _revoked_token_of(email: str) -> str:
+    """A token of a real user that has been revoked."""
+    with UnitOfWork("test") as uow:
+        secret = accounts.create_token(uow, email, label="to be revoked")
+        token_id = uow.session.scalar(select(orm.ApiToken.id).where(orm.ApiToken.token_hash == hash_secret(secret)))
+        accounts.revoke_token(uow, token_id)
+    return secret
+
+
+@pytest.fixture()
+def scene(client: FlaskClient, auth: dict[str, dict[str, str]]) -> Scene:
+    admin = auth["admin"]
+    clinic_id = _created(
+        client.post("/api/v1/clinics", json={"name": "Main", "timezone": "America/Chicago"}, headers=admin)
+    )
+    closure_id = _created(
+        client.post(
+            f"/api/v1/clinics/{clinic_id}/closures", json={"date": "2027-07-05", "reason": "Staff day"}, headers=admin
+        )
+    )
+    patient_id = _created(
+        client.post("/api/v1/patients", json={"given_name": "Maria", "family_name": "Gonzalez"}, headers=admin)
+    )
+    protocol_id = _created(client.post("/api/v1/protocols", json=_protocol_body(), headers=admin))
+    headers = {
+        "no token": {},
+        "bad token": {"Authorization": "Bearer this-is-not-a-token-anyone-was-given"},
+        # An admin's token, revoked: revocation must win over even the strongest role.
+        "revoked token": {"Authorization": f"Bearer {_revoked_token_of('admin@clinic.test')}"},
+        **auth,
+    }
+    ids = {"clinic_id": clinic_id, "closure_id": closure_id, "patient_id": patient_id, "protocol_id": protocol_id}
+    return Scene(ids, headers)
+
+
+def stored_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read on a connection of its own: proof of what was (not) written."""
+    with db.engine.connect() as conn:
+        return {
+            table.name: sorted((tuple(row) for row in conn.execute(table.select())), key=repr)
+            for table in db.metadata.sorted_tables
+        }
+
+
+def call(client: FlaskClient, scene: Scene, method: str, rule: str, caller: str) -> Any:
+    body = BODIES[(method, rule)]() if (method, rule) in BODIES else None
+    return client.open(scene.path(rule), method=method, json=body, headers=scene.headers[caller])
+
+
+def assert_error_body(response: Any, status: int) -> None:
+    """flask-smorest's error body: {"code", "status", "message", "errors"?}, nothing else."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert isinstance(body, dict)
+    assert set(body) <= {"code", "status", "message", "errors"}, body
+    assert body["code"] == status
+    assert body["status"] == HTTPStatus(status).phrase
+    assert isinstance(body["message"], str) and body["message"].strip()
+    assert isinstance(body.get("errors", {}), dict)
+
+
+def api_endpoints(app: Flask) -> set[tuple[str, str]]:
+    """Every (method, rule) the app answers under /api/v1, except the public docs and OPTIONS."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1") or rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS:
+            continue
+        found.update((method, rule.rule) for method in rule.methods or () if method != "OPTIONS")
+    return found
+
+
+ROWS = sorted(ROLES_ALLOWED)
+
+
+def _row_id(row: tuple[str, str]) -> str:
+    return f"{row[0]} {row[1]}"
+
+
+def test_every_api_endpoint_has_a_row_in_the_roles_table(app: Flask) -> None:
+    registered = api_endpoints(app)
+    without_row = sorted(
+        (method, rule)
+        for method, rule in registered
+        if (method, rule) not in ROLES_ALLOWED and not (method == "HEAD" and ("GET", rule) in ROLES_ALLOWED)
+    )
+    assert not without_row, f"endpoints nobody decided the roles of; add them to ROLES_ALLOWED: {without_row}"
+
+
+def test_every_row_of_the_roles_table_is_a_registered_endpoint(app: Flask) -> None:
+    stale = sorted(set(ROLES_ALLOWED) - api_endpoints(app))
+    assert not stale, f"ROLES_ALLOWED names endpoints the app does not have: {stale}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_callers_without_a_valid_token_are_refused_with_401_and_nothing_is_written(
+    client: FlaskClient, scene: Scene, row: tuple[str, str]
+) -> None:
+    method, rule = row
+    before = stored_rows()
+
+    for caller in ANONYMOUS_CALLERS:
+        response = call(client, scene, method, rule, caller)
+
+        assert response.status_code == 401, f"{caller}: {response.status_code} {response.get_data(as_text=True)}"
+        assert_error_body(response, 401)
+        assert response.headers.get("WWW-Authenticate", "").lower().startswith("bearer"), (caller, response.headers)
+    assert stored_rows() == before
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_each_role_is_served_where_the_table_allows_it_and_refused_with_403_elsewhere(
+    client: FlaskClient, scene: Scene, row: tuple[str, str]
+) -> None:
+    method, rule = row
+    for role in ROLES:  # admin last: its DELETE removes the object the others aim at
+        before = stored_rows()
+
+        response = call(client, scene, method, rule, role)
+
+        if role in ROLES_ALLOWED[row]:
+            assert response.status_code not in (401, 403), f"{role} refused: {response.get_json()}"
+            assert 200 <= response.status_code < 300, f"{role}: {response.status_code} {response.get_json()}"
+        else:
+            assert response.status_code == 403, f"{role}: {response.status_code} {response.get_json()}"
+            assert_error_body(response, 403)
+            assert "WWW-Authenticate" not in response.headers
+            assert stored_rows() == before, f"a refused {role} call wrote to the database"
+
+
+@pytest.mark.parametrize("rule", GET_RULES)
+def test_head_is_answered_like_get_for_every_caller(client: FlaskClient, scene: Scene, rule: str) -> None:
+    answers = {}
+    for caller in (*ANONYMOUS_CALLERS, *ROLES):
+        get = client.get(scene.path(rule), headers=scene.headers[caller])
+        head = client.head(scene.path(rule), headers=scene.headers[caller])
+        answers[caller] = (get.status_code, head.status_code)
+    assert all(get == head for get, head in answers.values()), f"(GET, HEAD) status per caller: {answers}"
+
+
+def test_a_token_that_worked_stops_working_once_revoked(client: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
+    with UnitOfWork("test") as uow:
+        secret = accounts.create_token(uow, "front_desk@clinic.test", label="laptop")
+        token_id = uow.session.scalar(select(orm.ApiToken.id).where(orm.ApiToken.token_hash == hash_secret(secret)))
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/patients", headers=headers).status_code == 200
+
+    with UnitOfWork("test") as uow:
+        accounts.revoke_token(uow, token_id)
+
+    assert_error_body(client.get("/api/v1/patients", headers=headers), 401)
+
+
+def test_the_token_of_a_deactivated_user_is_refused(client: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
+    with UnitOfWork("test") as uow:
+        user = uow.session.scalar(select(orm.User).where(orm.User.email == "admin@clinic.test"))
+        user.active = False
+        uow.commit()
+
+    response = client.get("/api/v1/clinics", headers=auth["admin"])
+
+    assert_error_body(response, 401)
+    assert "WWW-Authenticate" in response.headers
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("Bearer", id="the word Bearer alone"),
+        pytest.param("Bearer    ", id="Bearer and blanks"),
+        pytest.param("Basic YWRtaW46cGFzc3dvcmQ=", id="HTTP Basic"),
+        pytest.param("{secret}", id="the secret without the Bearer scheme"),
+        pytest.param("Token {secret}", id="the secret under another scheme"),
+    ],
+)
+def test_a_malformed_authorization_header_is_refused_with_401(
+    client: FlaskClient, auth: dict[str, dict[str, str]], authorization: str
+) -> None:
+    secret = auth["admin"]["Authorization"].removeprefix("Bearer ")
+
+    response = client.get("/api/v1/clinics", headers={"Authorization": authorization.format(secret=secret)})
+
+    assert_error_body(response, 401)
+    assert response.headers.get("WWW-Authenticate", "").lower().startswith("bearer")
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs-assets/swagger-ui.css"]
+)
+def test_the_health_check_and_the_api_docs_need_no_token(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("rule", sorted({rule for _, rule in ROWS}))
+def test_a_cors_preflight_needs_no_token_and_returns_no_data(client: FlaskClient, scene: Scene, rule: str) -> None:
+    response = client.options(scene.path(rule))
+
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert "Allow" in response.headers

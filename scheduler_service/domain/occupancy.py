@@ -1,0 +1,138 @@
+"""What is already booked, indexed per local clinic day so a question about a day reads only that day.
+
+Building the index is one pass over the bookings (a dict append each); the sorted arrays a day's
+capacity questions need are built the first time that day is asked about, then kept. A plan
+therefore costs in proportion to the bookings on the days it looks at, not the whole calendar.
+All instants are integer epoch seconds inside: comparing aware datetimes that share a tzinfo
+compares wall clocks, which is wrong across a DST change.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+
+from .clinic import ClinicCalendar
+from .errors import InvalidValue
+
+_ONE_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A visit already in the calendar: it holds `chair_id` from start to end, then its turnover."""
+
+    chair_id: int
+    start: datetime
+    end: datetime
+    uses_nurse: bool = True
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise InvalidValue("booking", "start and end must be timezone-aware")
+        if self.end <= self.start:
+            raise InvalidValue("booking", f"ends at {self.end.isoformat()}, not after its start")
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class DayLoad:
+    """One local day's bookings as sorted arrays, ready for chair, nurse and load questions."""
+
+    def __init__(self, calendar: ClinicCalendar, day: date, bookings: list[Booking]) -> None:
+        turnover = calendar.turnover_minutes * 60
+        spans = sorted(((epoch(b.start), epoch(b.end), b) for b in bookings), key=lambda span: span[:2])
+        per_chair: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for start, end, booking in spans:
+            per_chair[booking.chair_id].append((start, end + turnover))
+        # Per chair: starts ascending and the running maximum of (end + turnover), so "is anything
+        # on this chair still busy at t among the visits that began before u" is one bisect.
+        self._chair_starts = {c: [s for s, _ in held] for c, held in per_chair.items()}
+        self._chair_reach = {c: list(accumulate((e for _, e in held), max)) for c, held in per_chair.items()}
+        self.starts = [s for s, _, _ in spans]
+        self.ends = sorted(e for _, e, _ in spans)
+        self.starts_per_slot: dict[int, int] = defaultdict(int)
+        nursing: list[tuple[int, int]] = []
+        for start, end, booking in spans:
+            if not booking.uses_nurse:
+                continue
+            nursing += [(start, -1), (end, +1)]
+            local = booking.start.astimezone(calendar.zone)
+            if local.date() == day:
+                minute = local.hour * 60 + local.minute
+                self.starts_per_slot[minute // calendar.slot_minutes] += 1
+        for block in calendar.staffing.blocks:
+            if block.weekday == day.weekday():
+                room = block.nurses * calendar.staffing.patients_per_nurse
+                nursing += [(epoch(calendar.local(day, block.window.start)), +room)]
+                nursing += [(epoch(calendar.local(day, block.window.end)), -room)]
+        self._edges, self._headroom = _step_function(nursing)
+
+    def chair_free(self, chair_id: int, start: int, end: int, turnover: int) -> bool:
+        """True when a visit [start, end) plus turnover overlaps no visit-plus-turnover on the chair."""
+        starts = self._chair_starts.get(chair_id)
+        if not starts:
+            return True
+        before = bisect_left(starts, end + turnover)
+        return before == 0 or self._chair_reach[chair_id][before - 1] <= start
+
+    def least_headroom(self, start: int, end: int) -> int:
+        """Fewest extra patients the nurses on duty could monitor at any moment of [start, end)."""
+        edges, headroom = self._edges, self._headroom
+        j = bisect_right(edges, start) - 1
+        least = headroom[j] if j >= 0 else 0
+        j += 1
+        while j < len(edges) and edges[j] < end:
+            least = min(least, headroom[j])
+            j += 1
+        return least
+
+    def overlapping(self, start: int, end: int) -> int:
+        """How many booked visits are in a chair at some moment of [start, end)."""
+        return bisect_left(self.starts, end) - bisect_right(self.ends, start)
+
+
+def _step_function(changes: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Turn (instant, delta) pairs into breakpoints and the running total from each one on."""
+    edges: list[int] = []
+    values: list[int] = []
+    total = 0
+    for instant, delta in sorted(changes):
+        total += delta
+        if edges and edges[-1] == instant:
+            values[-1] = total
+        else:
+            edges.append(instant)
+            values.append(total)
+    return edges, values
+
+
+class Occupancy:
+    """Every booking of a clinic, grouped by the local days each one touches."""
+
+    def __init__(self, calendar: ClinicCalendar, bookings: Iterable[Booking]) -> None:
+        self.calendar = calendar
+        self._by_day: dict[date, list[Booking]] = defaultdict(list)
+        self._days: dict[date, DayLoad] = {}
+        self.count = 0
+        zone = calendar.zone
+        for booking in bookings:
+            first = booking.start.astimezone(zone).date()
+            last = (booking.end - _ONE_SECOND).astimezone(zone).date()
+            self._by_day[first].append(booking)
+            while first < last:  # rare: a booking running past local midnight
+                first += timedelta(days=1)
+                self._by_day[first].append(booking)
+            self.count += 1
+
+    def on(self, day: date) -> DayLoad:
+        load = self._days.get(day)
+        if load is None:
+            load = self._days[day] = DayLoad(self.calendar, day, self._by_day.get(day, []))
+        return load

@@ -1,0 +1,66 @@
+"""Everything one planning question is asked against: clinic, protocol, bookings, patient, and `now`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from .clinic import Chair, ClinicCalendar
+from .errors import InvalidValue
+from .occupancy import Occupancy, epoch
+from .patients import Preferences
+from .protocols import Protocol
+from .slots import StartOption, find_options
+from .spacing import OpenDays
+from .timewindows import minutes_of
+
+ANYTIME = Preferences()
+
+
+class PlanningContext:
+    """The fixed facts of one request, plus per-day answers remembered for the length of the request."""
+
+    def __init__(
+        self,
+        calendar: ClinicCalendar,
+        protocol: Protocol,
+        occupancy: Occupancy,
+        now: datetime,
+        preferences: Preferences | None = None,
+    ) -> None:
+        if now.tzinfo is None:
+            raise InvalidValue("now", "must be timezone-aware")
+        if occupancy.calendar is not calendar:
+            raise InvalidValue("occupancy", "was built for another clinic calendar")
+        self.calendar = calendar
+        self.protocol = protocol
+        self.occupancy = occupancy
+        self.now = now
+        self.now_ts = epoch(now)
+        self.today = now.astimezone(calendar.zone).date()
+        self.preferences = preferences or ANYTIME
+        self.chairs: tuple[int, ...] = tuple(sorted(c.id for c in calendar.chairs if c.suits(protocol.required_tags)))
+        self.visit_seconds = protocol.visit.total_minutes * 60
+        self.turnover_seconds = calendar.turnover_minutes * 60
+        prefs = self.preferences
+        self.earliest_minute = minutes_of(prefs.earliest_start) if prefs.earliest_start else 0
+        self.latest_minute = minutes_of(prefs.latest_start) if prefs.latest_start else 24 * 60
+        self.open_days = OpenDays(calendar)
+        self._options: dict[date, tuple[StartOption, ...]] = {}
+        self._nurses: dict[tuple[int, int], int] = {}
+
+    def chair(self, chair_id: int) -> Chair | None:
+        return next((c for c in self.calendar.chairs if c.id == chair_id), None)
+
+    def nurses_at(self, weekday: int, minute: int) -> int:
+        key = (weekday, minute)
+        found = self._nurses.get(key)
+        if found is None:
+            found = self._nurses[key] = self.calendar.staffing.nurses_at(weekday, time(minute // 60, minute % 60))
+        return found
+
+    def options(self, day: date) -> tuple[StartOption, ...]:
+        """The free starts of `day` for one visit, each with its free chairs (computed once per request)."""
+        found = self._options.get(day)
+        if found is None:
+            found = self._options[day] = find_options(self, day)
+        return found

@@ -1,0 +1,140 @@
+"""Exhaustive search over every valid series of a small instance: the yardstick for the planner's optimality.
+
+It enumerates every (day, start, chair) the rule book accepts, every sequence of them the
+spacing and windows allow, scores each with the objective written out plainly, and keeps the
+best score for each distinct first start (day, local time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from scheduler_service.domain.clinic import ClinicCalendar
+from scheduler_service.domain.occupancy import Booking
+from scheduler_service.domain.patients import Preferences
+from scheduler_service.domain.protocols import Protocol
+
+from .rule_book import gap_between, phase_layout, session_breaks
+
+
+@dataclass(frozen=True)
+class Node:
+    day: date
+    minute: int
+    chair: int
+    load: int
+
+
+def valid_nodes(calendar, protocol, bookings, now, preferences, day: date) -> list[Node]:  # type: ignore[no-untyped-def]
+    """Every start and chair on `day` the rule book accepts for one visit."""
+    zone, found = calendar.zone, []
+    visit = timedelta(minutes=protocol.visit.total_minutes)
+    stretches = [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in calendar.open_intervals(day)]
+    for minute in range(0, 24 * 60, calendar.slot_minutes):
+        start = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+        back = start.astimezone(UTC).astimezone(zone)
+        if (back.date(), back.hour * 60 + back.minute) != (day, minute):
+            continue  # a wall time the DST change skips
+        begin = start.astimezone(UTC)
+        if not any(a <= begin and begin + visit <= b for a, b in stretches):
+            continue  # cheap pre-filter; the rule book says the same, slowly
+        load = sum(1 for b in bookings if b.start.astimezone(UTC) < begin + visit and begin < b.end.astimezone(UTC))
+        for chair in calendar.chairs:
+            if not session_breaks(calendar, protocol, bookings, start, chair.id, now, preferences):
+                found.append(Node(day, minute, chair.id, load))
+    return found
+
+
+def best_per_first_start(
+    calendar: ClinicCalendar,
+    protocol: Protocol,
+    bookings: list[Booking],
+    now: datetime,
+    preferences: Preferences,
+    from_date: date,
+    search_days: int,
+    maintenance: int,
+    done: list[tuple[datetime, int]] | None = None,
+    keep_history_limits: bool = True,
+) -> list[tuple[int, int, int, int]]:
+    """The best score of each distinct first start, sorted: what plan + alternatives must reproduce.
+
+    keep_history_limits=False is the catch-up: from the last past session only the minimum gap
+    holds, the first session starts within the search days, and the window of a phase begun in
+    the past is waived.
+    """
+    done = done or []
+    zone = calendar.zone
+    finite = protocol.finite_sessions
+    total = finite + max(0, len(done) - finite) + maintenance
+    layout = phase_layout(protocol, total)
+    first_day = max(from_date, now.astimezone(zone).date())
+    cache: dict[date, list[Node]] = {}
+
+    def nodes_on(day: date) -> list[Node]:
+        if day not in cache:
+            cache[day] = valid_nodes(calendar, protocol, bookings, now, preferences, day)
+        return cache[day]
+
+    def candidate_days(index: int, days: list[date]) -> list[date]:
+        searched = [first_day + timedelta(days=n) for n in range(search_days)]
+        if index == len(done) and not done:
+            return searched
+        if index == len(done) and not keep_history_limits:
+            phase = layout[index][0]
+            return [d for d in searched if gap_between(calendar, phase, days[-1], d) >= phase.spacing.min_days]
+        spacing, found, day = layout[index][0].spacing, [], days[index - 1]
+        while True:
+            day += timedelta(days=1)
+            gap = gap_between(calendar, layout[index][0], days[index - 1], day)
+            if gap > spacing.max_days or (day - days[index - 1]).days > 400:
+                return found
+            if gap >= spacing.min_days and day >= first_day:
+                found.append(day)
+
+    remaining = list(range(len(done), total))
+    finite_left = [i for i in remaining if layout[i][0].sessions is not None]
+    past_days = [d.astimezone(zone).date() for d, _ in done]
+    anchor = None
+    if done:
+        last = done[-1][0].astimezone(zone)
+        anchor = (last.date(), last.hour * 60 + last.minute, done[-1][1])
+    best: dict[tuple[date, int], tuple[int, int, int, int]] = {}
+
+    def score(chain: list[Node]) -> tuple[int, int, int, int]:
+        days = past_days + [n.day for n in chain]
+        # The first criterion: end of induction; with none left, the first day of a fresh course.
+        fresh_start = not done or not keep_history_limits
+        c1 = days[finite_left[-1]].toordinal() if finite_left else chain[0].day.toordinal() if fresh_start else 0
+        c2 = 0
+        for index in remaining:
+            if index > 0:
+                phase = layout[index][0]
+                c2 += abs(gap_between(calendar, phase, days[index - 1], days[index]) - phase.spacing.target_days)
+        habits = [(anchor[1], anchor[2])] if anchor else []
+        habits += [(n.minute, n.chair) for n in chain]
+        c3 = sum((a[0] != b[0]) + (a[1] != b[1]) for a, b in zip(habits, habits[1:], strict=False))
+        return (c1, c2, c3, sum(n.load for n in chain))
+
+    def extend(chain: list[Node]) -> None:
+        index = len(done) + len(chain)
+        if index == total:
+            s = score(chain)
+            key = (chain[0].day, chain[0].minute)
+            if key not in best or s < best[key]:
+                best[key] = s
+            return
+        phase, phase_first = layout[index]
+        days = past_days + [n.day for n in chain]
+        for day in candidate_days(index, days):
+            if phase.window_days is not None and phase_first < index:
+                window_holds = phase_first >= len(done) or keep_history_limits
+                if window_holds and (day - days[phase_first]).days > phase.window_days:
+                    continue
+            for node in nodes_on(day):
+                extend(chain + [node])
+
+    if remaining:
+        extend([])
+    return sorted(best.values())

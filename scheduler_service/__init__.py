@@ -9,6 +9,8 @@ from flask import Flask
 
 from config import Config
 
+from .adapters.clock import SystemClock
+
 
 def create_app(config: object | None = None) -> Flask:
     """Build the app: config, extensions, blueprints and CLI; nothing runs before this is called."""
@@ -31,6 +33,7 @@ def create_app(config: object | None = None) -> Flask:
     from .api.clinics import resources as clinic_resources
     from .api.errors import register_domain_error_handlers
     from .api.patients import resources as patient_resources
+    from .api.planning import resources as planning_resources
     from .api.protocols import resources as protocol_resources
     from .extensions import api, db, migrate
 
@@ -45,13 +48,14 @@ def create_app(config: object | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     api.init_app(app)
-    for blueprint in (clinic_resources.blp, protocol_resources.blp, patient_resources.blp):
+    for blueprint in (clinic_resources.blp, protocol_resources.blp, patient_resources.blp, planning_resources.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.blp)
     app.register_blueprint(meta.docs_assets)
     init_auth(app)
     register_domain_error_handlers(app)
     cli.register(app)
+    app.extensions["clock"] = SystemClock()
 
     return app
 

@@ -33,3 +33,10 @@ class FixedClock:
 def utcnow() -> datetime:
     """Now, for column defaults (row bookkeeping, not scheduling decisions)."""
     return datetime.now(UTC)
+
+
+def app_clock() -> Clock:
+    """The running app's clock (tests install a FixedClock in app.extensions["clock"])."""
+    from flask import current_app
+
+    return current_app.extensions["clock"]  # type: ignore[no-any-return]

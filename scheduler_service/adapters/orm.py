@@ -137,3 +137,42 @@ class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
     entity_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+APPOINTMENT_STATUSES = ("booked", "checked_in", "completed", "cancelled", "no_show")
+# Statuses that hold the chair: a cancelled or missed visit frees its place.
+HOLDING_STATUSES = ("booked", "checked_in", "completed")
+
+
+class Series(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "series"
+    __table_args__ = (CheckConstraint("status IN ('active', 'cancelled', 'completed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class Appointment(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint(f"status IN {APPOINTMENT_STATUSES}", name="status"),
+        CheckConstraint("end_at > start_at AND blocked_until >= end_at", name="time_order"),
+        Index("ix_appointments_clinic_start", "clinic_id", "start_at"),
+        Index("ix_appointments_chair_start", "chair_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based position in the series
+    phase: Mapped[str] = mapped_column(String(100))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)  # end plus the chair's turnover
+    uses_nurse: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the iCal SEQUENCE; bumped on every change

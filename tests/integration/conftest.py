@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from config import TestConfig
 from scheduler_service import create_app
 from scheduler_service.adapters import orm
+from scheduler_service.adapters.clock import FixedClock, SystemClock
 from scheduler_service.extensions import db
 from scheduler_service.services import accounts, protocols
 from scheduler_service.services.unit_of_work import UnitOfWork
@@ -95,3 +97,12 @@ def auth(app: Flask, staff_password_hash: str) -> dict[str, dict[str, str]]:
             secret = accounts.create_token(uow, f"{role}@clinic.test")
         headers[role] = {"Authorization": f"Bearer {secret}"}
     return headers
+
+
+@pytest.fixture()
+def clock(app: Flask) -> Iterator[FixedClock]:
+    """Stop the app's clock at Friday 2026-11-20 12:00 UTC; a test may move it."""
+    fixed = FixedClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    app.extensions["clock"] = fixed
+    yield fixed
+    app.extensions["clock"] = SystemClock()

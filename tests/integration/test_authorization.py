@@ -56,6 +56,8 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients"): FRONT_DESK,
     ("GET", "/api/v1/patients/<int:patient_id>"): STAFF,
     ("PATCH", "/api/v1/patients/<int:patient_id>"): FRONT_DESK,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/availability"): STAFF,
+    ("POST", "/api/v1/series/proposals"): FRONT_DESK,
 }
 
 # HEAD is GET without the body, so it is allowed exactly where GET is; OPTIONS (CORS pre-flight) needs no token.
@@ -64,7 +66,7 @@ GET_RULES = sorted(rule for method, rule in ROLES_ALLOWED if method == "GET")
 _unique = count(1)
 
 
-def _protocol_body() -> dict[str, Any]:
+def _protocol_body(ids: dict[str, int] | None = None) -> dict[str, Any]:
     return {
         "key": f"custom-protocol-{next(_unique)}",
         "name": "Custom protocol",
@@ -75,16 +77,29 @@ def _protocol_body() -> dict[str, Any]:
 
 
 # A valid body per write, so that an allowed caller is served (2xx) rather than refused for bad input.
-BODIES: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
-    ("POST", "/api/v1/clinics"): lambda: {"name": f"Clinic {next(_unique)}", "timezone": "America/Chicago"},
-    ("PATCH", "/api/v1/clinics/<int:clinic_id>"): lambda: {"address": f"{next(_unique)} Main St, Houston"},
-    ("POST", "/api/v1/clinics/<int:clinic_id>/chairs"): lambda: {"name": f"Chair {next(_unique)}", "tags": ["iv"]},
-    ("POST", "/api/v1/clinics/<int:clinic_id>/closures"): lambda: {"date": "2027-12-24", "reason": "Christmas Eve"},
-    ("PUT", "/api/v1/clinics/<int:clinic_id>/staffing"): lambda: {"nurses": {"mon": 2, "tue": 2}},
+BODIES: dict[tuple[str, str], Callable[[dict[str, int]], dict[str, Any]]] = {
+    ("POST", "/api/v1/clinics"): lambda ids: {"name": f"Clinic {next(_unique)}", "timezone": "America/Chicago"},
+    ("PATCH", "/api/v1/clinics/<int:clinic_id>"): lambda ids: {"address": f"{next(_unique)} Main St, Houston"},
+    ("POST", "/api/v1/clinics/<int:clinic_id>/chairs"): lambda ids: {"name": f"Chair {next(_unique)}", "tags": ["iv"]},
+    ("POST", "/api/v1/clinics/<int:clinic_id>/closures"): lambda ids: {"date": "2027-12-24", "reason": "Christmas Eve"},
+    ("PUT", "/api/v1/clinics/<int:clinic_id>/staffing"): lambda ids: {"nurses": {"mon": 2, "tue": 2}},
     ("POST", "/api/v1/protocols"): _protocol_body,
-    ("PATCH", "/api/v1/protocols/<int:protocol_id>"): lambda: {"instructions": "Arrive 15 minutes early."},
-    ("POST", "/api/v1/patients"): lambda: {"given_name": "Ada", "family_name": f"Lovelace{next(_unique)}"},
-    ("PATCH", "/api/v1/patients/<int:patient_id>"): lambda: {"phone": "+1 713 555 0100"},
+    ("PATCH", "/api/v1/protocols/<int:protocol_id>"): lambda ids: {"instructions": "Arrive 15 minutes early."},
+    ("POST", "/api/v1/patients"): lambda ids: {"given_name": "Ada", "family_name": f"Lovelace{next(_unique)}"},
+    ("PATCH", "/api/v1/patients/<int:patient_id>"): lambda ids: {"phone": "+1 713 555 0100"},
+    ("POST", "/api/v1/series/proposals"): lambda ids: {
+        "patient_id": ids["patient_id"],
+        "clinic_id": ids["clinic_id"],
+        "protocol_key": "consult",
+        "earliest_date": "2027-03-01",
+    },
+}
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v1/clinics/<int:clinic_id>/availability"): {
+        "protocol_key": "consult",
+        "from": "2027-03-01",
+        "to": "2027-03-05",
+    },
 }
 
 
@@ -129,6 +144,9 @@ def scene(client: FlaskClient, auth: dict[str, dict[str, str]]) -> Scene:
             f"/api/v1/clinics/{clinic_id}/closures", json={"date": "2027-07-05", "reason": "Staff day"}, headers=admin
         )
     )
+    _created(
+        client.post(f"/api/v1/clinics/{clinic_id}/chairs", json={"name": "Room 1", "tags": ["consult"]}, headers=admin)
+    )
     patient_id = _created(
         client.post("/api/v1/patients", json={"given_name": "Maria", "family_name": "Gonzalez"}, headers=admin)
     )
@@ -154,8 +172,9 @@ def stored_rows() -> dict[str, list[tuple[Any, ...]]]:
 
 
 def call(client: FlaskClient, scene: Scene, method: str, rule: str, caller: str) -> Any:
-    body = BODIES[(method, rule)]() if (method, rule) in BODIES else None
-    return client.open(scene.path(rule), method=method, json=body, headers=scene.headers[caller])
+    body = BODIES[(method, rule)](scene.ids) if (method, rule) in BODIES else None
+    query = QUERIES.get(("GET" if method == "HEAD" else method, rule))
+    return client.open(scene.path(rule), method=method, json=body, query_string=query, headers=scene.headers[caller])
 
 
 def assert_error_body(response: Any, status: int) -> None:

@@ -156,3 +156,53 @@ def test_availability_refuses_a_reversed_or_too_long_range(client, auth, houston
 
     assert reversed_range.status_code == 422 and "to" in reversed_range.get_json()["errors"]["json"]
     assert too_long.status_code == 422 and "to" in too_long.get_json()["errors"]["json"]
+
+
+def _occupy(clinic_id, patient_id, chair_ids, start, end, status="booked"):
+    """Put visits straight into the calendar (booking through the API is another capability)."""
+    from datetime import timedelta
+
+    protocol_id = db.session.scalar(select(orm.Protocol.id).where(orm.Protocol.key == "iv-ketamine-depression"))
+    series = orm.Series(clinic_id=clinic_id, patient_id=patient_id, protocol_id=protocol_id)
+    db.session.add(series)
+    db.session.flush()
+    for n, chair_id in enumerate(chair_ids, start=1):
+        db.session.add(
+            orm.Appointment(
+                series_id=series.id,
+                clinic_id=clinic_id,
+                chair_id=chair_id,
+                index=n,
+                phase="induction",
+                start_at=start,
+                end_at=end,
+                blocked_until=end + timedelta(minutes=15),
+                status=status,
+            )
+        )
+    db.session.commit()
+
+
+def test_visits_in_the_database_hold_their_chairs_plus_turnover_and_cancelled_ones_do_not(client, auth, houston):
+    clinic_id, patient_id = houston
+    chairs = [c["id"] for c in client.get(f"/api/v1/clinics/{clinic_id}/chairs", headers=auth["admin"]).get_json()]
+    monday_8 = datetime.fromisoformat("2026-11-23T08:00:00-06:00")
+    monday_10 = datetime.fromisoformat("2026-11-23T10:00:00-06:00")
+    _occupy(clinic_id, patient_id, chairs, monday_8, monday_10)
+    _occupy(
+        clinic_id,
+        patient_id,
+        chairs,
+        datetime.fromisoformat("2026-11-24T08:00:00-06:00"),
+        datetime.fromisoformat("2026-11-24T10:00:00-06:00"),
+        status="cancelled",
+    )
+
+    days = client.get(
+        f"/api/v1/clinics/{clinic_id}/availability",
+        query_string={"protocol_key": "iv-ketamine-depression", "from": "2026-11-23", "to": "2026-11-24"},
+        headers=auth["front_desk"],
+    ).get_json()
+
+    assert days[0]["starts"][0]["start"] == "2026-11-23T10:15:00-06:00"
+    assert days[1]["starts"][0]["start"] == "2026-11-24T08:00:00-06:00"

@@ -1,4 +1,4 @@
-"""Hypothesis strategies: random clinics, closures, bookings, protocols and patients."""
+"""Hypothesis strategies: random clinics, closures, bookings, protocols and patients; and what tests ask of them."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from scheduler_service.domain.clinic import ClinicCalendar
-from scheduler_service.domain.occupancy import Booking
+from scheduler_service.domain.occupancy import Booking, Occupancy
 from scheduler_service.domain.patients import Preferences
+from scheduler_service.domain.planning_context import PlanningContext
 from scheduler_service.domain.protocols import Phase, Protocol, Spacing, Visit
 from scheduler_service.domain.timewindows import WEEKDAYS
 
 from .builders import chair, clinic, closed
+from .rule_book import plan_breaks
 
 ZONES = [ZoneInfo("America/Chicago"), ZoneInfo("UTC"), ZoneInfo("Asia/Kolkata"), ZoneInfo("Europe/Berlin")]
 # Start dates near both Chicago DST changes and elsewhere.
@@ -163,3 +165,32 @@ def histories(draw, instance: Instance, most: int = 2) -> list[tuple[datetime, i
         start = datetime.combine(today - timedelta(days=back), time(minute // 60, minute % 60), tzinfo=zone)
         done.append((start, draw(st.sampled_from([c.id for c in instance.calendar.chairs]))))
     return done
+
+
+def planning_context(instance: Instance) -> PlanningContext:
+    occupancy = Occupancy(instance.calendar, instance.bookings)
+    return PlanningContext(instance.calendar, instance.protocol, occupancy, instance.now, instance.preferences)
+
+
+def has_sessions_left(instance: Instance, done: list[tuple[datetime, int]]) -> bool:
+    """Whether the protocol goes on after the past sessions `done`: an open end, or finite sessions to come."""
+    return any(p.open_ended for p in instance.protocol.phases) or len(done) < instance.protocol.finite_sessions
+
+
+def broken_rules(
+    instance: Instance,
+    sessions,  # type: ignore[no-untyped-def]
+    done: list[tuple[datetime, int]] | None = None,
+    keep_history_limits: bool = True,
+) -> list[str]:
+    """Every rule the planned `sessions` break in `instance` (empty when they keep them all), after the past `done`."""
+    return plan_breaks(
+        instance.calendar,
+        instance.protocol,
+        instance.bookings,
+        sessions,
+        instance.now,
+        instance.preferences,
+        done=[start for start, _ in done or []],
+        keep_history_limits=keep_history_limits,
+    )

@@ -15,9 +15,8 @@ from scheduler_service.domain.replan import PastSession, replan_series
 from scheduler_service.domain.slots import free_starts
 
 from .brute_force import valid_nodes
-from .rule_book import plan_breaks, session_breaks
-from .strategies import histories, instances
-from .test_planner_optimality import planning_context
+from .rule_book import session_breaks
+from .strategies import broken_rules, has_sessions_left, histories, instances, planning_context
 
 RANDOM = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,17 +40,7 @@ def test_no_planned_session_ever_breaks_a_rule(instance):
     event(f"{len(plans[0].sessions)} sessions")
 
     for plan in plans:
-        assert (
-            plan_breaks(
-                instance.calendar,
-                instance.protocol,
-                instance.bookings,
-                plan.sessions,
-                instance.now,
-                instance.preferences,
-            )
-            == []
-        )
+        assert broken_rules(instance, plan.sessions) == []
     firsts = [(p.sessions[0].start.date(), p.sessions[0].start.time()) for p in plans]
     assert len(set(firsts)) == len(firsts)
     assert [p.score.key for p in plans] == sorted(p.score.key for p in plans)
@@ -85,7 +74,7 @@ def test_free_starts_are_exactly_the_starts_the_rule_book_accepts(instance):
 def test_a_replan_that_catches_up_keeps_every_rule_but_the_waived_ones(data):
     instance = data.draw(instances(small=False))
     done = data.draw(histories(instance, most=3))
-    assume(any(p.open_ended for p in instance.protocol.phases) or len(done) < instance.protocol.finite_sessions)
+    assume(has_sessions_left(instance, done))
     ctx = planning_context(instance)
     try:
         plans = replan_series(
@@ -100,32 +89,9 @@ def test_a_replan_that_catches_up_keeps_every_rule_but_the_waived_ones(data):
 
     for plan in plans:
         keeps_limits = not plan.notes
-        assert (
-            plan_breaks(
-                instance.calendar,
-                instance.protocol,
-                instance.bookings,
-                plan.sessions,
-                instance.now,
-                instance.preferences,
-                done=[s for s, _ in done],
-                keep_history_limits=False,
-            )
-            == []
-        )
+        assert broken_rules(instance, plan.sessions, done, keep_history_limits=False) == []
         if keeps_limits:
-            assert (
-                plan_breaks(
-                    instance.calendar,
-                    instance.protocol,
-                    instance.bookings,
-                    plan.sessions,
-                    instance.now,
-                    instance.preferences,
-                    done=[s for s, _ in done],
-                )
-                == []
-            )
+            assert broken_rules(instance, plan.sessions, done) == []
 
 
 @RANDOM

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from scheduler_service.domain.planning_context import PlanningContext
 from scheduler_service.domain.slots import free_starts
 
 from .builders import CHICAGO, at, booking, builtin, chair, clinic, closed, context, gap, phase, prefers, protocol
@@ -17,6 +18,16 @@ def starts_on(ctx, day: date) -> list[str]:  # type: ignore[no-untyped-def]
 def chairs_at(ctx, day: date, clock: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     (found,) = free_starts(ctx, day, day)
     return next((s.chair_ids for s in found.starts if s.start.strftime("%H:%M") == clock), ())
+
+
+def sunday_night(opens: str, closes: str, now: str) -> PlanningContext:
+    """A half-hour visit at a clinic open only on Sunday from `opens` to `closes`, with one nurse."""
+    night = clinic(hours={"sun": [[opens, closes]]}, nurses={"sun": 1}, slot_minutes=30)
+    return context(night, protocol(phase("single", 1, gap(1, 1, 1)), minutes=30), now=at(now))
+
+
+def with_offsets(starts) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.start.strftime("%H:%M%z") for s in starts]
 
 
 MONDAY = date(2027, 6, 7)
@@ -98,13 +109,11 @@ def test_the_patients_preferred_start_times_bound_the_offer():
 
 
 def test_wall_times_the_spring_dst_change_skips_are_never_offered():
-    night = clinic(hours={"sun": [["01:00", "05:00"]]}, nurses={"sun": 1}, slot_minutes=30)
-    short = protocol(phase("single", 1, gap(1, 1, 1)), minutes=30)
-    ctx = context(night, short, now=at("2026-03-07 07:00"))
+    ctx = sunday_night("01:00", "05:00", now="2026-03-07 07:00")
 
     (day,) = free_starts(ctx, date(2026, 3, 8), date(2026, 3, 8))
 
-    assert [s.start.strftime("%H:%M%z") for s in day.starts] == [
+    assert with_offsets(day.starts) == [
         "01:00-0600",
         "01:30-0600",
         "03:00-0500",
@@ -116,13 +125,11 @@ def test_wall_times_the_spring_dst_change_skips_are_never_offered():
 
 
 def test_the_repeated_hour_of_the_autumn_dst_change_is_offered_once():
-    night = clinic(hours={"sun": [["00:00", "03:00"]]}, nurses={"sun": 1}, slot_minutes=30)
-    short = protocol(phase("single", 1, gap(1, 1, 1)), minutes=30)
-    ctx = context(night, short, now=at("2026-10-31 07:00"))
+    ctx = sunday_night("00:00", "03:00", now="2026-10-31 07:00")
 
     (day,) = free_starts(ctx, date(2026, 11, 1), date(2026, 11, 1))
 
-    assert [s.start.strftime("%H:%M%z") for s in day.starts] == [
+    assert with_offsets(day.starts) == [
         "00:00-0500",
         "00:30-0500",
         "01:00-0500",

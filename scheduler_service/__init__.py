@@ -35,6 +35,7 @@ def create_app(config: object | None = None) -> Flask:
     from .api.patients import resources as patient_resources
     from .api.planning import resources as planning_resources
     from .api.protocols import resources as protocol_resources
+    from .api.series import resources as series_resources
     from .extensions import api, db, migrate
 
     db.init_app(app)
@@ -48,7 +49,8 @@ def create_app(config: object | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     api.init_app(app)
-    for blueprint in (clinic_resources.blp, protocol_resources.blp, patient_resources.blp, planning_resources.blp):
+    blueprints = (clinic_resources, protocol_resources, patient_resources, planning_resources, series_resources)
+    for blueprint in (module.blp for module in blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.blp)
     app.register_blueprint(meta.docs_assets)

@@ -154,6 +154,9 @@ class Series(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
     status: Mapped[str] = mapped_column(String(20), default="active")
 
+    protocol: Mapped[Protocol] = relationship(lazy="joined")
+    patient: Mapped[Patient] = relationship(lazy="joined")
+
 
 class Appointment(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "appointments"
@@ -176,3 +179,25 @@ class Appointment(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     uses_nurse: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20), default="booked")
     version: Mapped[int] = mapped_column(Integer, default=1)  # the iCal SEQUENCE; bumped on every change
+    status_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    series: Mapped[Series] = relationship(lazy="joined")
+
+    # Every UPDATE says "WHERE version = <the version read>": a change someone else committed in
+    # between makes it fail (StaleDataError → 409) instead of being silently overwritten.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class IdempotentRequest(db.Model):  # type: ignore[name-defined,misc]
+    """The first answer to a request sent with an Idempotency-Key, replayed for repeats of it."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_id_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

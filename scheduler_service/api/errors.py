@@ -7,9 +7,10 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..domain.errors import Conflict, InvalidValue, NoPlan, NotFound
+from ..domain.errors import Conflict, InvalidValue, NoPlan, NotFound, PreconditionFailed
 
 
 class ApiWithNamedErrors(Api):
@@ -68,8 +69,13 @@ def register_domain_error_handlers(app: Flask) -> None:
     def not_found(error: NotFound) -> tuple[dict[str, Any], int]:
         return _body(404, "Not Found", error.message), 404
 
+    @app.errorhandler(PreconditionFailed)
+    def precondition(error: PreconditionFailed) -> tuple[dict[str, Any], int]:
+        return _body(412, "Precondition Failed", error.message), 412
+
     @app.errorhandler(IntegrityError)
-    def constraint(error: IntegrityError) -> tuple[dict[str, Any], int]:
+    @app.errorhandler(StaleDataError)
+    def constraint(error: Exception) -> tuple[dict[str, Any], int]:
         # A rule the database enforces (unique name, no overlap) caught a change made at the same time.
         from ..extensions import db
 
@@ -78,4 +84,4 @@ def register_domain_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[dict[str, Any], int]:
-        return _body(409, "Conflict", error.message), 409
+        return _body(409, "Conflict", error.message, error.details), 409

@@ -74,3 +74,12 @@ class InputSchema(ma.Schema):
         if paths:
             raise ma.ValidationError({path: ["Must not contain control characters."] for path in paths})
         return data
+
+
+class Instant(ma.fields.AwareDateTime):
+    """An instant with its UTC offset: naive times are refused on input; stored answers pass through."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, str):  # an answer replayed for a repeated Idempotency-Key
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)

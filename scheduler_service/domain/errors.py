@@ -27,6 +27,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     """The request is valid but the current state does not allow it (slot taken, bad transition)."""
 
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
 
 class NoPlan(DomainError):
     """No series plan satisfies every rule; the message says why in front-desk words."""
+
+
+class PreconditionFailed(DomainError):
+    """A precondition the client set does not hold (an Idempotency-Key reused for another request)."""

@@ -44,7 +44,7 @@ def availability(
     if (last - first).days >= MAX_AVAILABILITY_DAYS:
         raise InvalidValue("to", f"ask for at most {MAX_AVAILABILITY_DAYS} days at a time")
     protocol = to_domain(find_protocol(uow, key=protocol_key))
-    ctx = _context(uow, clinic_id, protocol, first, last, now, Preferences())
+    ctx = planning_context(uow, clinic_id, protocol, first, last, now, Preferences())
     return free_starts(ctx, first, last)
 
 
@@ -53,8 +53,8 @@ def propose_series(uow: UnitOfWork, request: ProposalRequest, now: datetime) -> 
     patient = uow.get(orm.Patient, request.patient_id, "patient")
     protocol = to_domain(find_protocol(uow, request.protocol_id, request.protocol_key))
     maintenance = maintenance_count(protocol, request.maintenance_sessions, None)
-    last = request.earliest_date + timedelta(days=DEFAULT_SEARCH_DAYS + _longest_course_days(protocol, maintenance))
-    ctx = _context(
+    last = request.earliest_date + timedelta(days=DEFAULT_SEARCH_DAYS + longest_course_days(protocol, maintenance))
+    ctx = planning_context(
         uow, request.clinic_id, protocol, request.earliest_date, last, now, Preferences.parse(patient.preferences)
     )
     return plan_series(
@@ -62,7 +62,7 @@ def propose_series(uow: UnitOfWork, request: ProposalRequest, now: datetime) -> 
     )
 
 
-def _longest_course_days(protocol: Protocol, maintenance_sessions: int) -> int:
+def longest_course_days(protocol: Protocol, maintenance_sessions: int) -> int:
     """An upper bound on first-to-last session, so the calendar and bookings loaded cover any plan."""
     total = DEFAULT_MAINTENANCE_DAYS
     for step in course_steps(protocol, maintenance_sessions):
@@ -72,7 +72,7 @@ def _longest_course_days(protocol: Protocol, maintenance_sessions: int) -> int:
     return total
 
 
-def _context(
+def planning_context(
     uow: UnitOfWork,
     clinic_id: int,
     protocol: Protocol,
@@ -80,14 +80,21 @@ def _context(
     last: date,
     now: datetime,
     preferences: Preferences,
+    leave_out_series: int | None = None,
 ) -> PlanningContext:
+    """Calendar and bookings covering first..last, ready for the planner's questions."""
     calendar = load_calendar(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=1))
-    bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2))
+    bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2), leave_out_series)
     return PlanningContext(calendar, protocol, Occupancy(calendar, bookings), now, preferences)
 
 
-def load_bookings(uow: UnitOfWork, clinic_id: int, first: date, last: date) -> Iterable[Booking]:
-    """Visits that hold a chair between the UTC midnights of first and last (a day's margin covers zones)."""
+def load_bookings(
+    uow: UnitOfWork, clinic_id: int, first: date, last: date, leave_out_series: int | None = None
+) -> Iterable[Booking]:
+    """Visits that hold a chair between the UTC midnights of first and last (a day's margin covers zones).
+
+    `leave_out_series`: a series being re-planned does not compete with its own future visits.
+    """
     since = datetime.combine(first, time(), tzinfo=UTC)
     until = datetime.combine(last, time(), tzinfo=UTC)
     rows = uow.session.execute(
@@ -98,6 +105,7 @@ def load_bookings(uow: UnitOfWork, clinic_id: int, first: date, last: date) -> I
             orm.Appointment.status.in_(orm.HOLDING_STATUSES),
             orm.Appointment.start_at < until,
             orm.Appointment.end_at > since,
+            orm.Appointment.series_id != (leave_out_series or 0),
         )
     )
     return [Booking(chair_id, start, end, uses_nurse) for chair_id, start, end, uses_nurse in rows]

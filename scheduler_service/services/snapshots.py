@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..adapters import orm
 
@@ -82,3 +83,31 @@ def patient(row: orm.Patient) -> dict[str, Any]:
 
 def user(row: orm.User) -> dict[str, Any]:
     return {"id": row.id, "email": row.email, "role": row.role, "active": row.active}
+
+
+def appointment(row: orm.Appointment, zone: ZoneInfo) -> dict[str, Any]:
+    """Times in the clinic's zone, as API.md asks."""
+    return {
+        "id": row.id,
+        "series_id": row.series_id,
+        "index": row.index,
+        "phase": row.phase,
+        "start": row.start_at.astimezone(zone),
+        "end": row.end_at.astimezone(zone),
+        "chair_id": row.chair_id,
+        "status": row.status,
+        "version": row.version,
+        "status_reason": row.status_reason,
+    }
+
+
+def series(row: orm.Series, appointments: list[orm.Appointment], zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "status": row.status,
+        "patient_id": row.patient_id,
+        "clinic_id": row.clinic_id,
+        "protocol_id": row.protocol_id,
+        "protocol_key": row.protocol.key,
+        "appointments": [appointment(a, zone) for a in sorted(appointments, key=lambda a: a.index)],
+    }

@@ -65,13 +65,13 @@ class UnitOfWork:
                 action=action,
                 entity=entity,
                 entity_id=str(entity_id),
-                before=_json_safe(before),
-                after=_json_safe(after),
+                before=json_safe(before),
+                after=json_safe(after),
             )
         )
 
 
-def _json_safe(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+def json_safe(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     if snapshot is None:
         return None
     return json.loads(json.dumps(snapshot, default=_iso))

@@ -22,6 +22,7 @@ from scheduler_service.services import accounts, protocols
 from scheduler_service.services.unit_of_work import UnitOfWork
 
 from .databases import scratch_postgres, scratch_sqlite
+from .scenes import houston_clinic
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -106,3 +107,10 @@ def clock(app: Flask) -> Iterator[FixedClock]:
     app.extensions["clock"] = fixed
     yield fixed
     app.extensions["clock"] = SystemClock()
+
+
+@pytest.fixture()
+def houston(client: FlaskClient, auth: dict[str, dict[str, str]], clock: FixedClock) -> tuple[int, int]:
+    """(clinic id, patient id) of a Houston clinic with two IV chairs and two nurses; the clock stopped."""
+    clinic = houston_clinic(client, auth)
+    return clinic.id, clinic.patient_id

@@ -11,16 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from itertools import count
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from scheduler_service.adapters import orm
+from scheduler_service.adapters.clock import FixedClock
 from scheduler_service.adapters.secrets import hash_secret
 from scheduler_service.extensions import db
 from scheduler_service.services import accounts
@@ -58,6 +62,30 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/patients/<int:patient_id>"): FRONT_DESK,
     ("GET", "/api/v1/clinics/<int:clinic_id>/availability"): STAFF,
     ("POST", "/api/v1/series/proposals"): FRONT_DESK,
+    ("POST", "/api/v1/series"): FRONT_DESK,
+    ("GET", "/api/v1/series/<int:series_id>"): STAFF,
+    ("GET", "/api/v1/patients/<int:patient_id>/series"): STAFF,
+    ("POST", "/api/v1/series/<int:series_id>/cancel"): FRONT_DESK,
+    ("POST", "/api/v1/series/<int:series_id>/extend"): FRONT_DESK,
+    ("GET", "/api/v1/appointments"): STAFF,
+    ("GET", "/api/v1/appointments/<int:appointment_id>"): STAFF,
+    ("POST", "/api/v1/appointments/<int:appointment_id>/reschedule"): FRONT_DESK,
+    ("POST", "/api/v1/appointments/<int:appointment_id>/cancel"): FRONT_DESK,
+    ("POST", "/api/v1/appointments/<int:appointment_id>/check-in"): STAFF,
+    ("POST", "/api/v1/appointments/<int:appointment_id>/complete"): STAFF,
+    ("POST", "/api/v1/appointments/<int:appointment_id>/no-show"): STAFF,
+    ("GET", "/api/v1/audit"): STAFF,
+}
+
+# Calls that change a visit's state can be served once per target: each gets a fresh consult booked
+# just before it (and, for "complete" and "no-show", a clock moved past its start).
+FRESH_TARGETS = {
+    "/api/v1/series/<int:series_id>/cancel": False,
+    "/api/v1/appointments/<int:appointment_id>/reschedule": False,
+    "/api/v1/appointments/<int:appointment_id>/cancel": False,
+    "/api/v1/appointments/<int:appointment_id>/check-in": False,
+    "/api/v1/appointments/<int:appointment_id>/complete": True,
+    "/api/v1/appointments/<int:appointment_id>/no-show": True,
 }
 
 # HEAD is GET without the body, so it is allowed exactly where GET is; OPTIONS (CORS pre-flight) needs no token.
@@ -87,6 +115,17 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, int]], dict[str, Any]]] = {
     ("PATCH", "/api/v1/protocols/<int:protocol_id>"): lambda ids: {"instructions": "Arrive 15 minutes early."},
     ("POST", "/api/v1/patients"): lambda ids: {"given_name": "Ada", "family_name": f"Lovelace{next(_unique)}"},
     ("PATCH", "/api/v1/patients/<int:patient_id>"): lambda ids: {"phone": "+1 713 555 0100"},
+    ("POST", "/api/v1/series"): lambda ids: {
+        "patient_id": ids["patient_id"],
+        "clinic_id": ids["clinic_id"],
+        "protocol_key": "consult",
+        "sessions": [{"start": _consult_start(next(_unique))}],
+    },
+    ("POST", "/api/v1/series/<int:series_id>/cancel"): lambda ids: {"reason": "moved away"},
+    ("POST", "/api/v1/appointments/<int:appointment_id>/cancel"): lambda ids: {"reason": "flu"},
+    ("POST", "/api/v1/appointments/<int:appointment_id>/reschedule"): lambda ids: {
+        "start": _next_open_day(datetime.fromisoformat(ids["appointment_start"])).isoformat(),
+    },
     ("POST", "/api/v1/series/proposals"): lambda ids: {
         "patient_id": ids["patient_id"],
         "clinic_id": ids["clinic_id"],
@@ -95,6 +134,8 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, int]], dict[str, Any]]] = {
     },
 }
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v1/appointments"): {"clinic_id": "{clinic_id}", "date": "2027-03-01"},
+    ("GET", "/api/v1/audit"): {"entity": "clinic"},
     ("GET", "/api/v1/clinics/<int:clinic_id>/availability"): {
         "protocol_key": "consult",
         "from": "2027-03-01",
@@ -103,12 +144,82 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+EXTEND = "/api/v1/series/<int:series_id>/extend"
+_consults = count(0)
+US_HOLIDAYS = holidays.country_holidays("US", years=range(2027, 2029))
+
+
+def _consult_start(_: int) -> str:
+    """The next free hour for a 45-minute consult: 9 a day from Monday 2027-03-01, weekdays, no holidays."""
+    n = next(_consults)
+    day = date(2027, 3, 1)
+    for _ in range(n // 9):
+        day += timedelta(days=1)
+        while day.weekday() > 4 or day in US_HOLIDAYS:
+            day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 8 + n % 9, tzinfo=ZoneInfo("America/Chicago")).isoformat()
+
+
+def _next_open_day(moment: datetime) -> datetime:
+    """The same wall-clock time on the next weekday that is not a holiday (no consult is booked there yet)."""
+    moment += timedelta(days=1)
+    while moment.weekday() > 4 or moment.date() in US_HOLIDAYS:
+        moment += timedelta(days=1)
+    return moment
+
+
 @dataclass
 class Scene:
     """Real objects to aim at, and a header for every kind of caller."""
 
-    ids: dict[str, int]
+    ids: dict[str, Any]
     headers: dict[str, dict[str, str]]
+    client: FlaskClient | None = None
+    clock: FixedClock | None = None
+
+    def fresh_target(self, rule: str) -> None:
+        """Book a new consult for a state-changing call, so that each allowed caller has one to change."""
+        if rule == EXTEND and "ketamine_series_id" not in self.ids:
+            self.ids["series_id"] = self.ids["ketamine_series_id"] = self._ketamine_induction()
+        if rule not in FRESH_TARGETS:
+            return
+        assert self.client is not None and self.clock is not None
+        self.clock.at = datetime(2026, 11, 20, 12, tzinfo=UTC)
+        response = self.client.post(
+            "/api/v1/series", json=BODIES[("POST", "/api/v1/series")](self.ids), headers=self.headers["front_desk"]
+        )
+        series = response.get_json()
+        assert response.status_code == 201, series
+        first = series["appointments"][0]
+        self.ids.update(series_id=series["id"], appointment_id=first["id"], appointment_start=first["start"])
+        if FRESH_TARGETS[rule]:
+            self.clock.at = datetime.fromisoformat(first["start"]) + timedelta(minutes=1)
+
+    def _ketamine_induction(self) -> int:
+        """An IV ketamine induction with no maintenance booked yet: something for "extend" to extend."""
+        assert self.client is not None
+        admin, desk = self.headers["admin"], self.headers["front_desk"]
+        clinic = self.ids["clinic_id"]
+        self.client.post(f"/api/v1/clinics/{clinic}/chairs", json={"name": "IV 1", "tags": ["iv"]}, headers=admin)
+        proposal = self.client.post(
+            "/api/v1/series/proposals",
+            json={
+                "patient_id": self.ids["patient_id"],
+                "clinic_id": clinic,
+                "protocol_key": "iv-ketamine-depression",
+                "earliest_date": "2026-11-30",
+                "maintenance_sessions": 0,
+                "alternatives": 0,
+            },
+            headers=desk,
+        ).get_json()["proposals"][0]
+        body = {
+            "patient_id": self.ids["patient_id"],
+            "clinic_id": clinic,
+            "protocol_key": "iv-ketamine-depression",
+            "sessions": [{"start": s["start"], "chair_id": s["chair_id"]} for s in proposal["sessions"]],
+        }
+        return _created(self.client.post("/api/v1/series", json=body, headers=desk))
 
     def path(self, rule: str) -> str:
         def fill(match: re.Match[str]) -> str:
@@ -134,7 +245,7 @@ def _revoked_token_of(email: str) -> str:
 
 
 @pytest.fixture()
-def scene(client: FlaskClient, auth: dict[str, dict[str, str]]) -> Scene:
+def scene(client: FlaskClient, auth: dict[str, dict[str, str]], clock: FixedClock) -> Scene:
     admin = auth["admin"]
     clinic_id = _created(
         client.post("/api/v1/clinics", json={"name": "Main", "timezone": "America/Chicago"}, headers=admin)
@@ -159,7 +270,9 @@ def scene(client: FlaskClient, auth: dict[str, dict[str, str]]) -> Scene:
         **auth,
     }
     ids = {"clinic_id": clinic_id, "closure_id": closure_id, "patient_id": patient_id, "protocol_id": protocol_id}
-    return Scene(ids, headers)
+    scene = Scene(ids, headers, client, clock)
+    scene.fresh_target("/api/v1/series/<int:series_id>/cancel")  # a series and an appointment to read
+    return scene
 
 
 def stored_rows() -> dict[str, list[tuple[Any, ...]]]:
@@ -173,7 +286,10 @@ def stored_rows() -> dict[str, list[tuple[Any, ...]]]:
 
 def call(client: FlaskClient, scene: Scene, method: str, rule: str, caller: str) -> Any:
     body = BODIES[(method, rule)](scene.ids) if (method, rule) in BODIES else None
-    query = QUERIES.get(("GET" if method == "HEAD" else method, rule))
+    query = {
+        name: value.format(**scene.ids)
+        for name, value in QUERIES.get(("GET" if method == "HEAD" else method, rule), {}).items()
+    }
     return client.open(scene.path(rule), method=method, json=body, query_string=query, headers=scene.headers[caller])
 
 
@@ -244,6 +360,7 @@ def test_each_role_is_served_where_the_table_allows_it_and_refused_with_403_else
 ) -> None:
     method, rule = row
     for role in ROLES:  # admin last: its DELETE removes the object the others aim at
+        scene.fresh_target(rule)
         before = stored_rows()
 
         response = call(client, scene, method, rule, role)

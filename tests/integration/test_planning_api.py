@@ -10,23 +10,6 @@ from sqlalchemy import func, select
 from scheduler_service.adapters import orm
 from scheduler_service.extensions import db
 
-from .builders import clinic_body, create, patient_body
-
-
-@pytest.fixture()
-def houston(client, auth, clock):
-    """A Houston clinic (US federal holidays) with two IV chairs, two nurses, and one patient."""
-    clinic = create(client, "/api/v1/clinics", clinic_body(), auth["admin"])
-    for name in ("Chair 1", "Chair 2"):
-        create(client, f"/api/v1/clinics/{clinic['id']}/chairs", {"name": name, "tags": ["iv"]}, auth["admin"])
-    client.put(
-        f"/api/v1/clinics/{clinic['id']}/staffing",
-        json={"nurses": {d: 2 for d in ("mon", "tue", "wed", "thu", "fri")}},
-        headers=auth["admin"],
-    )
-    patient = create(client, "/api/v1/patients", patient_body(), auth["front_desk"])
-    return clinic["id"], patient["id"]
-
 
 def _propose(client, auth, clinic_id, patient_id, **extra):
     body = {

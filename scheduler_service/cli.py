@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .adapters.clock import SystemClock
 from .domain.errors import DomainError
 from .services import accounts, demo
 from .services.unit_of_work import UnitOfWork
@@ -50,7 +51,7 @@ def create_token(email: str, label: str) -> None:
 def seed() -> None:
     """Load a demo clinic (America/Chicago, Mon-Fri 8-5, six chairs, staffing) and a few patients."""
     with UnitOfWork("demo-seed") as uow:
-        summary = demo.seed(uow)
+        summary = demo.seed(uow, SystemClock().now())
         new_users = demo.seed_users(uow)
     click.echo(summary)
     for email, role, password in new_users:

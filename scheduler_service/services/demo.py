@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from ..adapters import orm
+from ..domain.errors import NoPlan
+from ..domain.plan_check import RequestedSession
 from . import accounts, clinics, patients, protocols
+from .booking import BookingRequest, book_series
+from .planning import ProposalRequest, propose_series
 from .unit_of_work import UnitOfWork
 
 DEMO_CLINIC = {
@@ -74,7 +80,11 @@ def seed_users(uow: UnitOfWork) -> list[tuple[str, str, str]]:
     return created
 
 
-def seed(uow: UnitOfWork) -> str:
+# Which demo patient starts which course (by position in DEMO_PATIENTS).
+DEMO_COURSES = ["iv-ketamine-depression", "spravato-trd", "consult", "iv-ketamine-pain"]
+
+
+def seed(uow: UnitOfWork, now: datetime) -> str:
     """Create what is missing of the demo data; return a one-line summary."""
     added_protocols = protocols.ensure_builtin_protocols(uow)
     clinic_id = uow.session.scalar(select(orm.Clinic.id).where(orm.Clinic.name == DEMO_CLINIC["name"]))
@@ -84,6 +94,22 @@ def seed(uow: UnitOfWork) -> str:
     for name, tags in DEMO_CHAIRS:
         clinics.add_chair(uow, clinic_id, name, tags)
     clinics.set_staffing(uow, clinic_id, DEMO_STAFFING)
-    for data in DEMO_PATIENTS:
-        patients.create_patient(uow, data)
-    return f"demo clinic {clinic_id} created with {len(DEMO_CHAIRS)} chairs and {len(DEMO_PATIENTS)} patients"
+    patient_ids = [patients.create_patient(uow, data)["id"] for data in DEMO_PATIENTS]
+    booked = sum(_book_course(uow, clinic_id, p, key, now) for p, key in zip(patient_ids, DEMO_COURSES, strict=True))
+    return (
+        f"demo clinic {clinic_id} created with {len(DEMO_CHAIRS)} chairs, {len(DEMO_PATIENTS)} patients "
+        f"and {booked} booked series"
+    )
+
+
+def _book_course(uow: UnitOfWork, clinic_id: int, patient_id: int, protocol_key: str, now: datetime) -> int:
+    """Book the best plan from next week on, as the front desk would; 0 when none fits."""
+    start = now.date() + timedelta(days=7 - now.weekday())
+    request = ProposalRequest(patient_id, clinic_id, start, protocol_key=protocol_key, alternatives=0)
+    try:
+        plan = propose_series(uow, request, now)[0]
+    except NoPlan:
+        return 0
+    sessions = [RequestedSession(s.start, s.chair_id) for s in plan.sessions]
+    book_series(uow, BookingRequest(patient_id, clinic_id, sessions, protocol_key=protocol_key), now)
+    return 1

@@ -75,6 +75,7 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/appointments/<int:appointment_id>/complete"): STAFF,
     ("POST", "/api/v1/appointments/<int:appointment_id>/no-show"): STAFF,
     ("GET", "/api/v1/audit"): STAFF,
+    ("POST", "/api/v1/series/<int:series_id>/replan-proposals"): FRONT_DESK,
 }
 
 # Calls that change a visit's state can be served once per target: each gets a fresh consult booked
@@ -122,6 +123,7 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, int]], dict[str, Any]]] = {
         "sessions": [{"start": _consult_start(next(_unique))}],
     },
     ("POST", "/api/v1/series/<int:series_id>/cancel"): lambda ids: {"reason": "moved away"},
+    ("POST", "/api/v1/series/<int:series_id>/replan-proposals"): lambda ids: {"alternatives": 0},
     ("POST", "/api/v1/appointments/<int:appointment_id>/cancel"): lambda ids: {"reason": "flu"},
     ("POST", "/api/v1/appointments/<int:appointment_id>/reschedule"): lambda ids: {
         "start": _next_open_day(datetime.fromisoformat(ids["appointment_start"])).isoformat(),

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from scheduler_service.adapters import orm
 from scheduler_service.extensions import db
 
+from ..invariants import capacity_breaches, chair_overlaps
+
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
@@ -50,13 +52,16 @@ def test_a_user_with_an_unknown_role_is_refused(app):
 def test_demo_seed_builds_a_houston_clinic_and_is_idempotent(app, client):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "seed"])
-    counts = {model.__name__: _count(model) for model in (orm.Clinic, orm.Chair, orm.Patient, orm.User)}
+    counts = {model.__name__: _count(model) for model in (orm.Clinic, orm.Chair, orm.Patient, orm.User, orm.Series)}
 
     second = runner.invoke(args=["demo", "seed"])
 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert counts == {"Clinic": 1, "Chair": 6, "Patient": 4, "User": 3}
-    assert {model.__name__: _count(model) for model in (orm.Clinic, orm.Chair, orm.Patient, orm.User)} == counts
+    assert counts == {"Clinic": 1, "Chair": 6, "Patient": 4, "User": 3, "Series": 4}
+    assert {
+        model.__name__: _count(model) for model in (orm.Clinic, orm.Chair, orm.Patient, orm.User, orm.Series)
+    } == counts
+    assert capacity_breaches(db.engine) == [] and chair_overlaps(db.engine) == []
     assert "already present" in second.output
     clinic = db.session.scalar(select(orm.Clinic))
     assert (clinic.timezone, clinic.opening_hours["mon"], clinic.opening_hours["sat"]) == (

@@ -192,3 +192,65 @@ def test_every_change_to_an_appointment_is_in_the_audit_with_before_and_after(cl
     assert [r["after"]["version"] for r in trail] == [1, 2, 3]
     assert trail[2]["before"]["status"] == "booked" and trail[2]["after"]["status"] == "cancelled"
     assert db.session.scalar(select(func.count()).select_from(orm.AuditRecord)) > 3
+
+
+def test_a_missed_induction_session_that_breaks_the_spacing_comes_with_a_replan(client, auth, houston, clock):
+    series = booked_series(client, auth, *houston, maintenance_sessions=1)
+    first, second = series["appointments"][:2]
+    clock.at = datetime.fromisoformat(first["start"]) + timedelta(minutes=1)
+    post(client, auth, f"/api/v1/appointments/{first['id']}/complete", role="clinician")
+    clock.at = datetime.fromisoformat(second["end"])
+
+    response = post(client, auth, f"/api/v1/appointments/{second['id']}/no-show", role="clinician")
+
+    assert response.status_code == 200, response.get_json()
+    advice = response.get_json()["replan"]
+    assert advice["needed"] is True and "session" in advice["why"]
+    proposed = advice["proposal"]["sessions"]
+    assert [s["index"] for s in proposed] == list(range(2, 2 + len(proposed)))
+    assert len([s for s in proposed if s["phase"] == "induction"]) == 5  # the missed dose is given again
+    assert datetime.fromisoformat(proposed[0]["start"]) > clock.at
+
+
+def test_a_missed_maintenance_session_needs_no_replan(client, auth, houston, clock):
+    series = booked_series(client, auth, *houston, maintenance_sessions=2)
+    last = series["appointments"][-1]
+    clock.at = datetime.fromisoformat(last["end"])
+
+    response = post(client, auth, f"/api/v1/appointments/{last['id']}/no-show", role="clinician")
+
+    assert response.status_code == 200
+    assert response.get_json()["replan"] == {"needed": False, "why": "", "proposal": None}
+
+
+def test_replan_proposals_can_be_asked_for_any_time_and_write_nothing(client, auth, houston):
+    series = booked_series(client, auth, *houston)
+
+    response = post(client, auth, f"/api/v1/series/{series['id']}/replan-proposals", {"alternatives": 1})
+
+    assert response.status_code == 200, response.get_json()
+    assert len(response.get_json()["proposals"]) == 2
+    assert client.get(f"/api/v1/series/{series['id']}", headers=auth["admin"]).get_json() == series
+
+
+def test_the_daily_extension_tops_up_every_active_series_and_skips_cancelled_ones(client, auth, houston, clock):
+    from scheduler_service.services.maintenance import extend_all
+    from scheduler_service.services.unit_of_work import UnitOfWork
+
+    clinic_id, patient_id = houston
+    kept = booked_series(client, auth, clinic_id, patient_id, maintenance_sessions=0)
+    dropped = booked_series(
+        client,
+        auth,
+        clinic_id,
+        another_patient(client, auth, "Grace"),
+        maintenance_sessions=0,
+        earliest_date="2026-11-30",
+    )
+    post(client, auth, f"/api/v1/series/{dropped['id']}/cancel", {"reason": "stopped treatment"})
+
+    with UnitOfWork("scheduler") as uow:
+        outcome = extend_all(uow, clock.now())
+
+    assert outcome[kept["id"]] >= 2 and dropped["id"] not in outcome
+    assert len(client.get(f"/api/v1/series/{kept['id']}", headers=auth["admin"]).get_json()["appointments"]) > 6

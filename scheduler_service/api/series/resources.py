@@ -10,11 +10,12 @@ from flask_smorest import Blueprint
 
 from ...adapters.clock import app_clock
 from ...domain.plan_check import RequestedSession
-from ...services import board, booking, maintenance, rescheduling, visits
+from ...services import board, booking, maintenance, replanning, rescheduling, visits
 from ...services.idempotency import IdempotencyKey
 from ...services.unit_of_work import UnitOfWork
 from ..auth import FRONT_DESK, STAFF, actor, allow
 from ..pagination import items_of, page_of
+from ..planning.schemas import ProposalsSchema
 from .schemas import (
     VISIT_ACTIONS,
     AppointmentSchema,
@@ -23,7 +24,9 @@ from .schemas import (
     BoardAppointmentSchema,
     BoardQuerySchema,
     ChangedAppointmentsSchema,
+    NoShowSchema,
     ReasonSchema,
+    ReplanRequestSchema,
     RescheduleSchema,
     SeriesRequestSchema,
     SeriesSchema,
@@ -159,6 +162,29 @@ def _visit_view(action: str) -> type[MethodView]:
 
 for path, visit_action in VISIT_ACTIONS.items():
     blp.route(f"/appointments/<int:appointment_id>/{path}")(_visit_view(visit_action))
+
+
+@blp.route("/appointments/<int:appointment_id>/no-show")
+class VisitNoShow(MethodView):
+    @allow(STAFF)
+    @blp.response(200, NoShowSchema)
+    def post(self, appointment_id: int) -> dict[str, Any]:
+        """Record a missed visit; when the rest of the course no longer keeps its spacing, propose a re-plan"""
+        now = app_clock().now()
+        with UnitOfWork(actor()) as uow:
+            missed = visits.change_status(uow, appointment_id, "no_show", now)
+            return {**missed, "replan": replanning.advice_after_miss(uow, missed["series_id"], now)}
+
+
+@blp.route("/series/<int:series_id>/replan-proposals")
+class ReplanProposals(MethodView):
+    @allow(FRONT_DESK)
+    @blp.arguments(ReplanRequestSchema)
+    @blp.response(200, ProposalsSchema)
+    def post(self, data: dict[str, Any], series_id: int) -> dict[str, Any]:
+        """Plans for every session not yet held, from the sessions that happened (writes nothing)"""
+        with UnitOfWork() as uow:
+            return {"proposals": replanning.replan_proposals(uow, series_id, app_clock().now(), data["alternatives"])}
 
 
 @blp.route("/audit")

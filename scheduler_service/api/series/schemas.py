@@ -8,6 +8,7 @@ from marshmallow import validate
 from ...domain.series import TRANSITIONS
 from ...services.rescheduling import CASCADES
 from ..fields import InputSchema, Instant, StrictInt
+from ..planning.schemas import ProposalSchema
 
 STATUSES = ("booked", "checked_in", "completed", "cancelled", "no_show")
 
@@ -101,5 +102,19 @@ class AuditRecordSchema(ma.Schema):
     after = ma.fields.Dict(allow_none=True)
 
 
-VISIT_ACTIONS = {"check-in": "check_in", "complete": "complete", "no-show": "no_show"}
+VISIT_ACTIONS = {"check-in": "check_in", "complete": "complete"}
 assert set(VISIT_ACTIONS.values()) <= set(TRANSITIONS)
+
+
+class ReplanAdviceSchema(ma.Schema):
+    needed = ma.fields.Boolean(metadata={"description": "The sessions still booked break the protocol's spacing"})
+    why = ma.fields.String()
+    proposal = ma.fields.Nested(ProposalSchema, attribute="plan", allow_none=True)
+
+
+class NoShowSchema(AppointmentSchema):
+    replan = ma.fields.Nested(ReplanAdviceSchema)
+
+
+class ReplanRequestSchema(InputSchema):
+    alternatives = StrictInt(load_default=2, validate=validate.Range(0, 10))

@@ -65,7 +65,7 @@ def _book(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[str, 
     series = orm.Series(clinic_id=clinic.id, patient_id=patient.id, protocol_id=protocol_row.id, status="active")
     uow.add(series)
     uow.flush()
-    rows = [_appointment(series, clinic, protocol, session) for session in planned]
+    rows = [new_appointment(series, clinic, protocol, session, session.index + 1) for session in planned]
     for row in rows:
         uow.add(row)
     uow.flush()
@@ -91,12 +91,15 @@ def _in_order(sessions: list[RequestedSession]) -> list[RequestedSession]:
     return sessions
 
 
-def _appointment(series: orm.Series, clinic: orm.Clinic, protocol: Protocol, s: PlannedSession) -> orm.Appointment:
+def new_appointment(
+    series: orm.Series, clinic: orm.Clinic, protocol: Protocol, s: PlannedSession, index: int
+) -> orm.Appointment:
+    """A booked appointment for a checked session; `index` is its 1-based place in the series."""
     return orm.Appointment(
         series_id=series.id,
         clinic_id=clinic.id,
         chair_id=s.chair_id,
-        index=s.index + 1,
+        index=index,
         phase=s.phase,
         start_at=s.start,
         end_at=s.end,

@@ -16,6 +16,7 @@ from ..domain.plan_check import RequestedSession, check_sessions
 from ..domain.replan import PastSession, replan_series
 from ..domain.series import HOLDS_CHAIR
 from . import snapshots
+from .booking import new_appointment
 from .planning import planning_context
 from .protocols import to_domain
 from .unit_of_work import UnitOfWork
@@ -68,19 +69,7 @@ def extend_series(uow: UnitOfWork, series_id: int, now: datetime) -> list[dict[s
     )
     added = []
     for offset, session in enumerate(planned):
-        row = orm.Appointment(
-            series_id=series.id,
-            clinic_id=clinic.id,
-            chair_id=session.chair_id,
-            index=next_index + offset,
-            phase=session.phase,
-            start_at=session.start,
-            end_at=session.end,
-            blocked_until=session.end + timedelta(minutes=clinic.turnover_minutes),
-            uses_nurse=protocol.uses_nurse,
-            status="booked",
-            version=1,
-        )
+        row = new_appointment(series, clinic, protocol, session, next_index + offset)
         uow.add(row)
         uow.flush()
         after = snapshots.appointment(row, zone)

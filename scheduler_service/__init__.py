@@ -32,6 +32,7 @@ def create_app(config: object | None = None) -> Flask:
     from .api.auth import init_auth
     from .api.clinics import resources as clinic_resources
     from .api.errors import register_domain_error_handlers
+    from .api.feeds import resources as feed_resources
     from .api.patients import resources as patient_resources
     from .api.planning import resources as planning_resources
     from .api.protocols import resources as protocol_resources
@@ -49,11 +50,19 @@ def create_app(config: object | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     api.init_app(app)
-    blueprints = (clinic_resources, protocol_resources, patient_resources, planning_resources, series_resources)
+    blueprints = (
+        clinic_resources,
+        protocol_resources,
+        patient_resources,
+        planning_resources,
+        series_resources,
+        feed_resources,
+    )
     for blueprint in (module.blp for module in blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.blp)
     app.register_blueprint(meta.docs_assets)
+    app.register_blueprint(feed_resources.feed_bodies)
     init_auth(app)
     register_domain_error_handlers(app)
     cli.register(app)

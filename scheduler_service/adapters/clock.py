@@ -31,7 +31,11 @@ class FixedClock:
 
 
 def utcnow() -> datetime:
-    """Now, for column defaults (row bookkeeping, not scheduling decisions)."""
+    """Now, for column defaults: the app's clock when there is an app, so every timestamp agrees with it."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "clock" in current_app.extensions:
+        return current_app.extensions["clock"].now()  # type: ignore[no-any-return]
     return datetime.now(UTC)
 
 

@@ -201,3 +201,18 @@ class IdempotentRequest(db.Model):  # type: ignore[name-defined,misc]
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedToken(db.Model):  # type: ignore[name-defined,misc]
+    """A private calendar-feed URL: for one patient, or for a clinic's staff. Only the secret's hash is kept."""
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (CheckConstraint("(patient_id IS NULL) <> (clinic_id IS NULL)", name="one_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -76,6 +76,12 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/appointments/<int:appointment_id>/no-show"): STAFF,
     ("GET", "/api/v1/audit"): STAFF,
     ("POST", "/api/v1/series/<int:series_id>/replan-proposals"): FRONT_DESK,
+    ("GET", "/api/v1/patients/<int:patient_id>/feed-tokens"): FRONT_DESK,
+    ("POST", "/api/v1/patients/<int:patient_id>/feed-tokens"): FRONT_DESK,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/feed-tokens"): ADMIN,
+    ("POST", "/api/v1/clinics/<int:clinic_id>/feed-tokens"): ADMIN,
+    ("DELETE", "/api/v1/feed-tokens/<int:token_id>"): FRONT_DESK,
+    ("GET", "/api/v1/appointments/<int:appointment_id>.ics"): STAFF,
 }
 
 # Calls that change a visit's state can be served once per target: each gets a fresh consult booked
@@ -271,7 +277,14 @@ def scene(client: FlaskClient, auth: dict[str, dict[str, str]], clock: FixedCloc
         "revoked token": {"Authorization": f"Bearer {_revoked_token_of('admin@clinic.test')}"},
         **auth,
     }
-    ids = {"clinic_id": clinic_id, "closure_id": closure_id, "patient_id": patient_id, "protocol_id": protocol_id}
+    token_id = _created(client.post(f"/api/v1/patients/{patient_id}/feed-tokens", json={}, headers=admin))
+    ids = {
+        "clinic_id": clinic_id,
+        "closure_id": closure_id,
+        "patient_id": patient_id,
+        "protocol_id": protocol_id,
+        "token_id": token_id,
+    }
     scene = Scene(ids, headers, client, clock)
     scene.fresh_target("/api/v1/series/<int:series_id>/cancel")  # a series and an appointment to read
     return scene

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .errors import Conflict
 
@@ -16,10 +16,12 @@ class Transition:
     allowed_from: frozenset[str]
     to: str
     needs_started: bool = False  # only once the visit's start time has come
+    opens_before: timedelta | None = None  # allowed from this long before the start (None: any time)
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "check_in": Transition(frozenset({BOOKED}), CHECKED_IN),
+    # Patients arrive early, but a check-in days ahead would be a mistake at the desk.
+    "check_in": Transition(frozenset({BOOKED}), CHECKED_IN, opens_before=timedelta(hours=12)),
     # A nurse may record a visit that nobody checked in; it must have begun, though.
     "complete": Transition(frozenset({BOOKED, CHECKED_IN}), COMPLETED, needs_started=True),
     "no_show": Transition(frozenset({BOOKED}), NO_SHOW, needs_started=True),
@@ -50,4 +52,7 @@ def next_status(status: str, action: str, start: datetime, now: datetime) -> str
         raise Conflict(f"an appointment that is {_PLAIN[status]} cannot be {_ACTION[action]}")
     if transition.needs_started and now < start:
         raise Conflict(f"an appointment that has not started yet cannot be {_ACTION[action]}")
+    if transition.opens_before is not None and now < start - transition.opens_before:
+        hours = int(transition.opens_before.total_seconds() // 3600)
+        raise Conflict(f"an appointment can be {_ACTION[action]} from {hours} hours before its start")
     return transition.to

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -80,20 +80,20 @@ def planning_context(
     last: date,
     now: datetime,
     preferences: Preferences,
-    leave_out_series: int | None = None,
+    leave_out: Collection[int] = (),
 ) -> PlanningContext:
     """Calendar and bookings covering first..last, ready for the planner's questions."""
     calendar = load_calendar(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=1))
-    bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2), leave_out_series)
+    bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2), leave_out)
     return PlanningContext(calendar, protocol, Occupancy(calendar, bookings), now, preferences)
 
 
 def load_bookings(
-    uow: UnitOfWork, clinic_id: int, first: date, last: date, leave_out_series: int | None = None
+    uow: UnitOfWork, clinic_id: int, first: date, last: date, leave_out: Collection[int] = ()
 ) -> Iterable[Booking]:
     """Visits that hold a chair between the UTC midnights of first and last (a day's margin covers zones).
 
-    `leave_out_series`: a series being re-planned does not compete with its own future visits.
+    `leave_out`: ids of the appointments being moved or re-planned; they do not compete with themselves.
     """
     since = datetime.combine(first, time(), tzinfo=UTC)
     until = datetime.combine(last, time(), tzinfo=UTC)
@@ -105,7 +105,7 @@ def load_bookings(
             orm.Appointment.status.in_(orm.HOLDING_STATUSES),
             orm.Appointment.start_at < until,
             orm.Appointment.end_at > since,
-            orm.Appointment.series_id != (leave_out_series or 0),
+            orm.Appointment.id.not_in(list(leave_out)),
         )
     )
     return [Booking(chair_id, start, end, uses_nurse) for chair_id, start, end, uses_nurse in rows]

@@ -36,7 +36,7 @@ def replan_proposals(uow: UnitOfWork, series_id: int, now: datetime, alternative
     first = now.astimezone(zone).date()
     last = first + timedelta(days=DEFAULT_SEARCH_DAYS + longest_course_days(protocol, maintenance))
     preferences = Preferences.parse(series.patient.preferences)
-    ctx = planning_context(uow, series.clinic_id, protocol, first, last, now, preferences, series.id)
+    ctx = planning_context(uow, series.clinic_id, protocol, first, last, now, preferences, [r.id for r in waiting])
     done = [PastSession(r.start_at, r.chair_id) for r in happened]
     return replan_series(ctx, done, maintenance_sessions=maintenance, alternatives=alternatives)
 
@@ -68,7 +68,7 @@ def advice_after_miss(uow: UnitOfWork, series_id: int, now: datetime) -> ReplanA
         days[-1],
         now,
         Preferences.parse(series.patient.preferences),
-        series.id,
+        [r.id for r in waiting],
     )
     done = [PastSession(r.start_at, r.chair_id) for r in rows if r.status in HAPPENED]
     try:

@@ -46,19 +46,24 @@ def reschedule(
     )
     kept = [r for r in rows if r.status in HOLDS_CHAIR]
     earlier = [r for r in kept if r.index < moved.index]
-    later = [r for r in kept if r.index > moved.index and r.status == "booked"]
+    later = [r for r in kept if r.index > moved.index]
+    held = next((r for r in later if r.status != "booked"), None)
+    if held is not None:  # the course has moved on past this session: it cannot slide behind one that happened
+        raise Conflict(
+            f"session {held.index} is already {held.status.replace('_', ' ')}; "
+            f"session {moved.index} before it cannot be moved"
+        )
+    moving = [moved.id, *(r.id for r in later)]
     done = [PastSession(r.start_at, r.chair_id) for r in earlier]
     wanted = [RequestedSession(start, chair_id)]
     if cascade == "none":
         wanted += [RequestedSession(r.start_at, r.chair_id) for r in later]
     else:
-        wanted += _replanned(
-            uow, clinic.id, zone, protocol, preferences, series.id, done, wanted[0], [moved, *later], now
-        )
+        wanted += _replanned(uow, clinic.id, zone, protocol, preferences, done, wanted[0], [moved, *later], now)
     days = {r.start_at.astimezone(zone).date() for r in [moved, *later]}
     days |= {s.start.astimezone(zone).date() for s in wanted}
     lock_clinic_days(uow.session, clinic.id, days)  # then check again against what is booked now
-    ctx = planning_context(uow, clinic.id, protocol, min(days), max(days), now, preferences, series.id)
+    ctx = planning_context(uow, clinic.id, protocol, min(days), max(days), now, preferences, moving)
     try:
         planned = check_sessions(ctx, wanted, done=done)
     except (BrokenRule, SessionTaken) as refused:
@@ -85,7 +90,6 @@ def _replanned(
     zone: Any,
     protocol: Any,
     preferences: Preferences,
-    series_id: int,
     done: list[PastSession],
     moved: RequestedSession,
     rows: list[orm.Appointment],
@@ -99,7 +103,7 @@ def _replanned(
     finite_left = max(0, protocol.finite_sessions - len(done) - 1)
     maintenance = max(0, count - finite_left)
     last = first + timedelta(days=DEFAULT_SEARCH_DAYS + longest_course_days(protocol, maintenance))
-    ctx = planning_context(uow, clinic_id, protocol, first, last, now, preferences, series_id)
+    ctx = planning_context(uow, clinic_id, protocol, first, last, now, preferences, [r.id for r in rows])
     try:
         anchor = check_sessions(ctx, [moved], done=done)[0]
     except (BrokenRule, SessionTaken) as refused:

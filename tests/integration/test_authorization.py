@@ -85,12 +85,12 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
 }
 
 # Calls that change a visit's state can be served once per target: each gets a fresh consult booked
-# just before it (and, for "complete" and "no-show", a clock moved past its start).
+# just before it (and, for check-in, complete and no-show, a clock moved past its start).
 FRESH_TARGETS = {
     "/api/v1/series/<int:series_id>/cancel": False,
     "/api/v1/appointments/<int:appointment_id>/reschedule": False,
     "/api/v1/appointments/<int:appointment_id>/cancel": False,
-    "/api/v1/appointments/<int:appointment_id>/check-in": False,
+    "/api/v1/appointments/<int:appointment_id>/check-in": True,
     "/api/v1/appointments/<int:appointment_id>/complete": True,
     "/api/v1/appointments/<int:appointment_id>/no-show": True,
 }

@@ -160,3 +160,18 @@ def test_every_booked_appointment_has_an_audit_record_naming_the_user(client, au
 
     assert [(r["action"], r["before"]) for r in trail] == [("book", None)]
     assert trail[0]["after"]["status"] == "booked" and "front_desk@clinic.test" in trail[0]["actor"]
+
+
+def test_a_chair_without_the_protocols_tag_is_refused_naming_the_tag(client, auth, houston):
+    clinic_id, patient_id = houston
+    spravato_only = client.post(
+        f"/api/v1/clinics/{clinic_id}/chairs", json={"name": "Nasal 1", "tags": ["spravato"]}, headers=auth["admin"]
+    ).get_json()
+    sessions = propose(client, auth, clinic_id, patient_id, maintenance_sessions=0)
+    sessions[0]["chair_id"] = spravato_only["id"]
+
+    response = book(client, auth, clinic_id, patient_id, sessions)
+
+    assert response.status_code == 422
+    assert "sessions.0" in response.get_json()["message"] and "not tagged iv" in response.get_json()["message"]
+    assert count(orm.Appointment) == 0

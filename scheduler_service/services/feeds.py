@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, or_, select, text
 
 from ..adapters import orm
 from ..adapters.clock import utcnow
 from ..adapters.ical import FeedEvent, render_calendar
 from ..adapters.qr import png_data_uri
 from ..adapters.secrets import hash_secret, new_secret
+from ..adapters.types import UTCDateTime
 from ..domain.errors import NotFound
 from ..domain.protocols import Protocol
 from .protocols import to_domain
@@ -108,31 +109,52 @@ class FeedCache:
 CACHE = FeedCache()
 
 
+# Every poll asks this, so it is one round trip built once: which feed the secret opens, and a
+# fingerprint of everything its body is made of (visits shown, their last change, and the clinic,
+# protocol and patient texts). Only when the fingerprint is new is the feed loaded and rendered.
+_VISIBLE = "((a.status <> 'cancelled' AND a.end_at >= :{since}) OR (a.status = 'cancelled' AND a.updated_at >= :gone))"
+FRESHNESS = text(
+    f"""
+    WITH token AS (
+        SELECT id, patient_id, clinic_id FROM feed_tokens WHERE token_hash = :token_hash AND revoked_at IS NULL
+    ), visible AS (
+        SELECT a.updated_at FROM appointments a
+        JOIN series s ON s.id = a.series_id JOIN token t ON s.patient_id = t.patient_id
+        WHERE {_VISIBLE.format(since="patient_since")}
+        UNION ALL
+        SELECT a.updated_at FROM appointments a JOIN token t ON a.clinic_id = t.clinic_id
+        WHERE {_VISIBLE.format(since="staff_since")}
+    )
+    SELECT t.id, t.patient_id,
+        (SELECT count(*) FROM visible), (SELECT max(updated_at) FROM visible),
+        (SELECT max(updated_at) FROM clinics), (SELECT max(updated_at) FROM protocols),
+        (SELECT p.updated_at FROM patients p WHERE p.id = t.patient_id)
+    FROM token t
+    """
+).bindparams(
+    bindparam("patient_since", type_=UTCDateTime),
+    bindparam("staff_since", type_=UTCDateTime),
+    bindparam("gone", type_=UTCDateTime),
+)
+
+
 def feed_for_secret(uow: UnitOfWork, secret: str, now: datetime) -> RenderedFeed:
     """The feed a secret opens; unknown and revoked secrets are the same NotFound."""
-    token = uow.session.scalar(
-        select(orm.FeedToken).where(orm.FeedToken.token_hash == hash_secret(secret), orm.FeedToken.revoked_at.is_(None))
-    )
-    if token is None:
+    token_hash = hash_secret(secret)
+    windows = {"patient_since": now - HISTORY, "staff_since": now - STAFF_HISTORY, "gone": now - CANCELLED_KEPT}
+    # A bare pooled connection: a poll that hits the cache never starts an ORM transaction.
+    with uow.session.get_bind().connect() as connection:
+        found = connection.execute(FRESHNESS, {"token_hash": token_hash, **windows}).first()
+    if found is None:
         raise NotFound("no such feed")
-    since, cancelled_since = now - (HISTORY if token.patient_id else STAFF_HISTORY), now - CANCELLED_KEPT
-    stmt = _appointments(token, since, cancelled_since)
-    # One cheap aggregate decides whether the cached body is still right: any change bumps updated_at.
-    held = stmt.order_by(None).subquery()
-    count, changed = uow.session.execute(select(func.count(), func.max(held.c.updated_at))).one()
-    # Clinic, protocol and patient edits change the text too (name, address, instructions, opt-in).
-    settings = uow.session.execute(
-        select(
-            select(func.max(orm.Clinic.updated_at)).scalar_subquery(),
-            select(func.max(orm.Protocol.updated_at)).scalar_subquery(),
-            select(orm.Patient.updated_at).where(orm.Patient.id == token.patient_id).scalar_subquery(),
-        )
-    ).one()
-    key = (token.token_hash, count, changed, *settings, since.date(), cancelled_since.date())
+    token_id, patient_id, *fingerprint = found
+    since = windows["patient_since" if patient_id is not None else "staff_since"]
+    key = (token_hash, *fingerprint, since.date(), windows["gone"].date())
     cached = CACHE.get(key)
     if cached is not None:
         return cached
-    rows = list(uow.session.scalars(stmt))
+    token = uow.session.get(orm.FeedToken, token_id)
+    rows = list(uow.session.scalars(_appointments(token, since, windows["gone"])))
     name, events = (_patient_feed if token.patient_id else _staff_feed)(uow, token, rows)
     body = render_calendar(name, events)
     last = max((e.last_modified for e in events), default=token.created_at)

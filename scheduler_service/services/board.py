@@ -13,6 +13,7 @@ from . import snapshots
 from .paging import Page, fetch_page
 from .protocols import to_domain
 from .unit_of_work import UnitOfWork
+from .visits import get_series
 
 
 def day_board(uow: UnitOfWork, clinic_id: int, day: date) -> list[dict[str, Any]]:
@@ -73,8 +74,6 @@ def _record(row: orm.AuditRecord) -> dict[str, Any]:
 
 
 def patient_series(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
-    from .visits import get_series
-
     uow.get(orm.Patient, patient_id, "patient")
     ids = uow.session.scalars(select(orm.Series.id).where(orm.Series.patient_id == patient_id).order_by(orm.Series.id))
     return [get_series(uow, series_id) for series_id in ids]

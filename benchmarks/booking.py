@@ -22,16 +22,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,6 +40,7 @@ from tests.e2e.gunicorn_server import (  # noqa: E402
     requested,
 )
 from tests.e2e.server import FrontDesk  # noqa: E402
+from tests.integration.databases import scratch_database  # noqa: E402
 from tests.invariants import capacity_breaches, chair_overlaps  # noqa: E402
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -165,20 +162,6 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return (cuts[49], cuts[98])
 
 
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server of admin_url, dropped afterwards."""
-    name = f"booking_bench_{uuid.uuid4().hex[:10]}"
-    libpq = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 COLUMNS = [
     ("clients", "{clients}"),
     ("workers", "{workers}"),
@@ -241,7 +224,7 @@ def main() -> int:
             if args.database_url:
                 rows.append(run(clients, args.database_url, args, Path(folder)))
             else:
-                with scratch_postgres(args.admin_url) as url:
+                with scratch_database(args.admin_url, "booking_bench") as url:
                     rows.append(run(clients, url, args, Path(folder)))
             done = rows[-1]
             print(

@@ -34,7 +34,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -90,18 +89,10 @@ def scratch_database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'feeds.sqlite3'}"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
+    from tests.integration.databases import scratch_database as postgres_database
 
-    libpq = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"bench_feeds_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database(ADMIN_URL, "bench_feeds") as url:
+        yield url
 
 
 def database_backends(database_url: str) -> Callable[[], list[int]]:

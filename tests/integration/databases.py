@@ -39,17 +39,24 @@ def require_postgres() -> None:
 
 
 @contextmanager
-def scratch_postgres() -> Iterator[str]:
-    """Create an empty database for one test session and drop it afterwards."""
-    require_postgres()
-    name = f"scheduler_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(ADMIN_URL), autocommit=True) as conn:
+def scratch_database(admin_url: str = ADMIN_URL, prefix: str = "scheduler_test") -> Iterator[str]:
+    """Create an empty database on admin_url's server and drop it afterwards (also used by benchmarks/)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(_libpq(ADMIN_URL), autocommit=True) as conn:
+        with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A scratch database for one test session; in CI an unreachable PostgreSQL fails the test."""
+    require_postgres()
+    with scratch_database() as url:
+        yield url
 
 
 @contextmanager

@@ -36,6 +36,7 @@ def create_app(config: object | None = None) -> Flask:
     from .api.patients import resources as patient_resources
     from .api.planning import resources as planning_resources
     from .api.protocols import resources as protocol_resources
+    from .api.reminders import resources as reminder_resources
     from .api.series import resources as series_resources
     from .extensions import api, db, migrate
 
@@ -57,6 +58,7 @@ def create_app(config: object | None = None) -> Flask:
         planning_resources,
         series_resources,
         feed_resources,
+        reminder_resources,
     )
     for blueprint in (module.blp for module in blueprints):
         api.register_blueprint(blueprint)

@@ -5,7 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Time,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -60,6 +76,7 @@ class Clinic(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
     booking_horizon_days: Mapped[int] = mapped_column(Integer, default=90)
     feed_shows_protocol: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # None: the defaults
 
 
 class Chair(db.Model):  # type: ignore[name-defined,misc]
@@ -123,6 +140,7 @@ class Patient(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     reminder_channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # for quiet hours; None: the clinic's zone
 
 
 class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
@@ -216,3 +234,54 @@ class FeedToken(db.Model):  # type: ignore[name-defined,misc]
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+REMINDER_KINDS = ("reminder", "confirmation", "board")
+REMINDER_STATUSES = ("pending", "sent", "failed", "cancelled", "skipped")
+
+
+class Reminder(Timestamps, db.Model):  # type: ignore[name-defined,misc]
+    """The outbox: a message to send, written in the same transaction as the change that calls for it.
+
+    `dedupe_key` is unique: for a visit reminder it is (appointment, channel, offset, appointment
+    version), so the same reminder is never queued twice, and a moved visit (a new version) gets
+    new rows while the old ones are cancelled. It is also the message's Message-ID.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {REMINDER_KINDS}", name="kind"),
+        CheckConstraint(f"status IN {REMINDER_STATUSES}", name="status"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    appointment_version: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    # What the message needs beyond the rows it names: the feed URL of a confirmation (cleared once
+    # it is sent), the day and recipient of a front-desk board.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+# APScheduler's own job store table, declared here so that Alembic creates it and leaves it alone.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    db.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

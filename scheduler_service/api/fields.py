@@ -20,8 +20,8 @@ class Clock(ma.fields.Field):
         kwargs.setdefault("metadata", {}).update({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:00"})
         super().__init__(**kwargs)
 
-    def _serialize(self, value: time | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else format_clock(value)
+    def _serialize(self, value: time | str | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return format_clock(value) if isinstance(value, time) else value  # stored policies hold "HH:MM" already
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
         try:

@@ -15,7 +15,9 @@ from ..domain.plan_check import RequestedSession, SessionTaken, check_sessions
 from ..domain.planner import PlannedSession
 from ..domain.protocols import Protocol
 from . import snapshots
+from .feeds import new_feed_token
 from .idempotency import IdempotencyKey, claim, remember
+from .outbox import queue_confirmation, sync_reminders, wants_confirmation
 from .planning import ProposalRequest, planning_context, propose_series
 from .protocols import find_protocol, to_domain
 from .unit_of_work import UnitOfWork
@@ -33,22 +35,28 @@ class BookingRequest:
 
 
 def book_series(
-    uow: UnitOfWork, request: BookingRequest, now: datetime, idem: IdempotencyKey | None = None
+    uow: UnitOfWork,
+    request: BookingRequest,
+    now: datetime,
+    idem: IdempotencyKey | None = None,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     """Create the series and its appointments, or raise: 422 for a broken rule, 409 for a place taken.
 
-    With an Idempotency-Key, a repeat of the request returns the first answer and books nothing.
+    The reminders and the confirmation e-mail (with a new feed link under `base_url`) are queued
+    in the same transaction. With an Idempotency-Key, a repeat of the request returns the first
+    answer and books nothing.
     """
     if idem is not None and (first_answer := claim(uow, idem)) is not None:
         return first_answer
-    result = _book(uow, request, now)
+    result = _book(uow, request, now, base_url)
     if idem is not None:
         remember(uow, idem, 201, result)
     uow.commit()
     return result
 
 
-def _book(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[str, Any]:
+def _book(uow: UnitOfWork, request: BookingRequest, now: datetime, base_url: str | None) -> dict[str, Any]:
     patient = uow.get(orm.Patient, request.patient_id, "patient")
     clinic = uow.get(orm.Clinic, request.clinic_id, "clinic")
     protocol_row = find_protocol(uow, request.protocol_id, request.protocol_key)
@@ -71,9 +79,21 @@ def _book(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[str, 
     uow.flush()
     for row in rows:
         uow.audit("book", "appointment", row.id, after=snapshots.appointment(row, zone))
+    sync_reminders(uow, rows, now)
+    _confirm(uow, series, base_url, now)
     result = snapshots.series(series, rows, zone)
     uow.audit("book", "series", series.id, after={k: v for k, v in result.items() if k != "appointments"})
     return result
+
+
+def _confirm(uow: UnitOfWork, series: orm.Series, base_url: str | None, now: datetime) -> None:
+    """Queue the confirmation e-mail; it carries a feed link of its own, made now (secrets are kept only hashed)."""
+    if not wants_confirmation(uow, series):
+        return
+    feed_url = None
+    if base_url:
+        _, feed_url = new_feed_token(uow, base_url, patient_id=series.patient_id, label=f"e-mail, series {series.id}")
+    queue_confirmation(uow, series, feed_url, now)
 
 
 def _in_order(sessions: list[RequestedSession]) -> list[RequestedSession]:

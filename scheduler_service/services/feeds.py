@@ -43,15 +43,22 @@ def issue_feed_token(
         uow.get(orm.Patient, patient_id, "patient")
     else:
         uow.get(orm.Clinic, clinic_id, "clinic")
+    row, url = new_feed_token(uow, base_url, patient_id=patient_id, clinic_id=clinic_id, label=label)
+    uow.commit()
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {**token_summary(row), "url": url, "webcal_url": webcal, "qr_png": png_data_uri(url)}
+
+
+def new_feed_token(
+    uow: UnitOfWork, base_url: str, *, patient_id: int | None = None, clinic_id: int | None = None, label: str = ""
+) -> tuple[orm.FeedToken, str]:
+    """Add a token in the current transaction; return it with its URL (the only time the secret is known)."""
     secret = new_secret()
     row = orm.FeedToken(patient_id=patient_id, clinic_id=clinic_id, token_hash=hash_secret(secret), label=label)
     uow.add(row)
     uow.flush()
     uow.audit("create", "feed_token", row.id, after={"patient_id": patient_id, "clinic_id": clinic_id, "label": label})
-    uow.commit()
-    url = f"{base_url}/feeds/{secret}.ics"
-    webcal = "webcal://" + url.split("://", 1)[1]
-    return {**token_summary(row), "url": url, "webcal_url": webcal, "qr_png": png_data_uri(url)}
+    return row, f"{base_url}/feeds/{secret}.ics"
 
 
 def token_summary(row: orm.FeedToken) -> dict[str, Any]:

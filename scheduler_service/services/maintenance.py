@@ -17,6 +17,7 @@ from ..domain.replan import PastSession, replan_series
 from ..domain.series import HOLDS_CHAIR
 from . import snapshots
 from .booking import new_appointment
+from .outbox import sync_reminders
 from .planning import planning_context
 from .protocols import to_domain
 from .unit_of_work import UnitOfWork
@@ -67,7 +68,7 @@ def extend_series(uow: UnitOfWork, series_id: int, now: datetime) -> list[dict[s
         )
         or 0
     )
-    added = []
+    added, rows = [], []
     for offset, session in enumerate(planned):
         row = new_appointment(series, clinic, protocol, session, next_index + offset)
         uow.add(row)
@@ -75,6 +76,8 @@ def extend_series(uow: UnitOfWork, series_id: int, now: datetime) -> list[dict[s
         after = snapshots.appointment(row, zone)
         uow.audit("extend", "appointment", row.id, after=after)
         added.append(after)
+        rows.append(row)
+    sync_reminders(uow, rows, now)
     uow.commit()
     return added
 

@@ -7,19 +7,38 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from ..adapters import orm
+from ..domain.clinic import parse_zone
 from ..domain.errors import InvalidValue
 from ..domain.patients import Preferences, validate_channels
 from . import snapshots
 from .paging import Page, fetch_page
 from .unit_of_work import UnitOfWork
 
-FIELDS = ("given_name", "family_name", "email", "phone", "date_of_birth", "preferences", "reminder_channels")
+FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "preferences",
+    "reminder_channels",
+    "timezone",
+)
 
 
 def create_patient(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     row = orm.Patient()
     _apply(
-        row, {"email": None, "phone": None, "date_of_birth": None, "preferences": {}, "reminder_channels": [], **data}
+        row,
+        {
+            "email": None,
+            "phone": None,
+            "date_of_birth": None,
+            "preferences": {},
+            "reminder_channels": [],
+            "timezone": None,
+            **data,
+        },
     )
     uow.add(row)
     uow.flush()
@@ -48,6 +67,8 @@ def _apply(row: orm.Patient, data: dict[str, Any]) -> None:
     data["phone"] = (data["phone"] or "").strip() or None
     data["preferences"] = Preferences.parse(data["preferences"]).to_dict()
     data["reminder_channels"] = validate_channels(data["reminder_channels"], data["email"], data["phone"])
+    if data["timezone"] is not None:
+        parse_zone(data["timezone"])  # quiet hours are kept in this zone; an unknown one is refused now
     for name in FIELDS:
         setattr(row, name, data[name])
 

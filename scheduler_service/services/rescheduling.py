@@ -17,6 +17,7 @@ from ..domain.planner import DEFAULT_SEARCH_DAYS, PlannedSession
 from ..domain.replan import PastSession, replan_series
 from ..domain.series import HOLDS_CHAIR, next_status
 from . import snapshots
+from .outbox import sync_reminders
 from .planning import longest_course_days, planning_context
 from .protocols import to_domain
 from .unit_of_work import UnitOfWork
@@ -68,7 +69,9 @@ def reschedule(
         planned = check_sessions(ctx, wanted, done=done)
     except (BrokenRule, SessionTaken) as refused:
         raise _in_series_terms(refused, [moved, *later]) from None
-    changed = [_move(uow, row, session, clinic, zone) for row, session in zip([moved, *later], planned, strict=True)]
+    rows = [moved, *later]
+    changed = [_move(uow, row, session, clinic, zone) for row, session in zip(rows, planned, strict=True)]
+    sync_reminders(uow, [row for row, after in zip(rows, changed, strict=True) if after is not None], now)
     changed = [c for c in changed if c is not None]
     uow.commit()
     return changed

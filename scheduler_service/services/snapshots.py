@@ -78,6 +78,7 @@ def patient(row: orm.Patient) -> dict[str, Any]:
         "date_of_birth": row.date_of_birth,
         "preferences": row.preferences,
         "reminder_channels": row.reminder_channels,
+        "timezone": row.timezone,
     }
 
 

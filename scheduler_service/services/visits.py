@@ -13,6 +13,7 @@ from ..domain.clinic import parse_zone
 from ..domain.errors import Conflict
 from ..domain.series import next_status
 from . import snapshots
+from .outbox import cancel_series_messages, sync_reminders
 from .unit_of_work import UnitOfWork
 
 
@@ -29,6 +30,7 @@ def change_status(uow: UnitOfWork, appointment_id: int, action: str, now: dateti
     row.version += 1
     after = snapshots.appointment(row, zone)
     uow.audit(action, "appointment", row.id, before, after)
+    sync_reminders(uow, [row], now)
     uow.commit()
     return after
 
@@ -49,6 +51,8 @@ def cancel_series(uow: UnitOfWork, series_id: int, now: datetime, reason: str) -
         before = snapshots.appointment(row, zone)
         row.status, row.status_reason, row.version = "cancelled", reason, row.version + 1
         uow.audit("cancel", "appointment", row.id, before, snapshots.appointment(row, zone))
+    sync_reminders(uow, future, now)
+    cancel_series_messages(uow, series.id)
     series.status = "cancelled"
     uow.audit("cancel", "series", series.id, {"status": "active"}, {"status": "cancelled", "reason": reason})
     result = snapshots.series(series, rows, zone)

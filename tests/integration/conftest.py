@@ -114,3 +114,16 @@ def houston(client: FlaskClient, auth: dict[str, dict[str, str]], clock: FixedCl
     """(clinic id, patient id) of a Houston clinic with two IV chairs and two nurses; the clock stopped."""
     clinic = houston_clinic(client, auth)
     return clinic.id, clinic.patient_id
+
+
+@pytest.fixture()
+def reachable(client: FlaskClient, auth: dict[str, dict[str, str]], houston: tuple[int, int]) -> tuple[int, int]:
+    """The Houston clinic and its patient, who now takes e-mail and SMS reminders."""
+    clinic_id, patient_id = houston
+    response = client.patch(
+        f"/api/v1/patients/{patient_id}",
+        json={"phone": "+1 713 555 0100", "reminder_channels": ["email", "sms"]},
+        headers=auth["front_desk"],
+    )
+    assert response.status_code == 200, response.get_json()
+    return clinic_id, patient_id

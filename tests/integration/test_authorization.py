@@ -82,6 +82,9 @@ ROLES_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/clinics/<int:clinic_id>/feed-tokens"): ADMIN,
     ("DELETE", "/api/v1/feed-tokens/<int:token_id>"): FRONT_DESK,
     ("GET", "/api/v1/appointments/<int:appointment_id>.ics"): STAFF,
+    ("GET", "/api/v1/reminders"): STAFF,
+    ("GET", "/api/v1/clinics/<int:clinic_id>/reminder-policy"): STAFF,
+    ("PUT", "/api/v1/clinics/<int:clinic_id>/reminder-policy"): ADMIN,
 }
 
 # Calls that change a visit's state can be served once per target: each gets a fresh consult booked
@@ -134,6 +137,7 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, int]], dict[str, Any]]] = {
     ("POST", "/api/v1/appointments/<int:appointment_id>/reschedule"): lambda ids: {
         "start": _next_open_day(datetime.fromisoformat(ids["appointment_start"])).isoformat(),
     },
+    ("PUT", "/api/v1/clinics/<int:clinic_id>/reminder-policy"): lambda ids: {"late_booking": "skip"},
     ("POST", "/api/v1/series/proposals"): lambda ids: {
         "patient_id": ids["patient_id"],
         "clinic_id": ids["clinic_id"],

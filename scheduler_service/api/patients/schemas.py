@@ -33,6 +33,14 @@ class PatientSchema(InputSchema):
     reminder_channels = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(REMINDER_CHANNELS)), load_default=list, metadata={"example": ["email"]}
     )
+    timezone = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={
+            "example": "America/Denver",
+            "description": "The patient's IANA zone, for SMS quiet hours; null: the clinic's zone",
+        },
+    )
 
 
 class PatientQuerySchema(InputSchema):

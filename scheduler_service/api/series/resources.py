@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -57,7 +57,8 @@ class SeriesCollection(MethodView):
         idem = IdempotencyKey.of(g.user_id, key, request.get_json()) if key is not None else None
         sessions = [RequestedSession(s["start"], s.get("chair_id")) for s in data.pop("sessions")]
         with UnitOfWork(actor()) as uow:
-            return booking.book_series(uow, booking.BookingRequest(sessions=sessions, **data), app_clock().now(), idem)
+            booking_request = booking.BookingRequest(sessions=sessions, **data)
+            return booking.book_series(uow, booking_request, app_clock().now(), idem, current_app.config["BASE_URL"])
 
 
 @blp.route("/series/<int:series_id>")

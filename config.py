@@ -19,6 +19,24 @@ class Config:
         self.BASE_URL: str = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.SQLALCHEMY_ECHO: bool = _bool("SQL_ECHO", False)
         self.MAX_CONTENT_LENGTH: int = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
+        # Reminders: where they are delivered, and how the one scheduler process (`flask scheduler run`) runs.
+        self.SMTP_HOST: str = os.environ.get("SMTP_HOST", "localhost")
+        self.SMTP_PORT: int = int(os.environ.get("SMTP_PORT", 25))
+        self.SMTP_SECURITY: str = os.environ.get("SMTP_SECURITY", "none")  # none | starttls | ssl
+        self.SMTP_USERNAME: str = os.environ.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD: str = os.environ.get("SMTP_PASSWORD", "")
+        self.MAIL_FROM: str = os.environ.get("MAIL_FROM", "reminders@localhost")
+        self.SMS_WEBHOOK_URL: str = os.environ.get("SMS_WEBHOOK_URL", "")
+        self.SMS_WEBHOOK_SECRET: str = os.environ.get("SMS_WEBHOOK_SECRET", "")
+        self.DELIVERY_TIMEOUT_SECONDS: float = float(os.environ.get("DELIVERY_TIMEOUT_SECONDS", 10))
+        self.DISPATCH_INTERVAL_SECONDS: float = float(os.environ.get("DISPATCH_INTERVAL_SECONDS", 30))
+        self.REMINDER_MAX_ATTEMPTS: int = int(os.environ.get("REMINDER_MAX_ATTEMPTS", 8))
+        self.REMINDER_RETRY_SECONDS: float = float(os.environ.get("REMINDER_RETRY_SECONDS", 60))
+        self.REMINDER_RETRY_MAX_SECONDS: float = float(os.environ.get("REMINDER_RETRY_MAX_SECONDS", 3600))
+        self.OUTBOX_RETENTION_DAYS: int = int(os.environ.get("OUTBOX_RETENTION_DAYS", 90))
+        self.SCHEDULER_DAILY_AT: str = os.environ.get("SCHEDULER_DAILY_AT", "09:00")  # UTC; 03:00 in Chicago
+        self.SCHEDULER_STANDBY_POLL_SECONDS: float = float(os.environ.get("SCHEDULER_STANDBY_POLL_SECONDS", 5))
+        self.SCHEDULER_LOCK_FILE: str | None = os.environ.get("SCHEDULER_LOCK_FILE")  # SQLite; default: beside it
         self.API_TITLE = "Infusion scheduling service"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

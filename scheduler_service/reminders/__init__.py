@@ -1,0 +1,1 @@
+"""Reminders: the messages, the outbox dispatcher and the one scheduler process that runs it."""

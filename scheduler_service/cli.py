@@ -1,9 +1,12 @@
-"""`flask` commands: staff users, API tokens, demo data."""
+"""`flask` commands: staff users, API tokens, demo data, the reminder scheduler."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .adapters.clock import SystemClock
@@ -14,6 +17,7 @@ from .services.unit_of_work import UnitOfWork
 users = AppGroup("users", help="Staff accounts.")
 tokens = AppGroup("tokens", help="API tokens.")
 demo_group = AppGroup("demo", help="Demo data.")
+scheduler = AppGroup("scheduler", help="The reminder scheduler: one process beside the web workers.")
 
 
 def _fail(error: DomainError) -> None:
@@ -62,6 +66,25 @@ def seed() -> None:
     click.echo("then:  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:5000/api/v1/clinics")
 
 
+@scheduler.command("run")
+def run_scheduler() -> None:
+    """Run the jobs (reminders, maintenance, boards, purge); a second process waits as a standby."""
+    from .reminders.process import run_scheduler as run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not a line per run every 30 s
+    sys.exit(run(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+@scheduler.command("dispatch")
+def dispatch_once() -> None:
+    """Send what is due now, once, and say what became of it (for a cron job or an operator)."""
+    from .reminders.dispatch import Delivery, dispatch_due
+
+    outcomes = dispatch_due(Delivery.from_config(current_app.config), SystemClock().now)
+    click.echo(", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())) or "nothing was due")
+
+
 def register(app: Flask) -> None:
-    for group in (users, tokens, demo_group):
+    for group in (users, tokens, demo_group, scheduler):
         app.cli.add_command(group)

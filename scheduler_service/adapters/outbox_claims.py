@@ -9,6 +9,7 @@ a crashed process, so a message is never lost: at worst it is sent again (same M
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from . import orm
+
+SQLITE_WRITER_TURN = 0.15  # seconds; longer than the busy handler's longest sleep
 
 
 def claim_next(
@@ -53,6 +56,16 @@ def hold_appointment(session: Session, appointment_id: int) -> bool:
         text("SELECT id FROM appointments WHERE id = :id FOR SHARE SKIP LOCKED"), {"id": appointment_id}
     ).first()
     return held is not None
+
+
+def let_other_writers_in(session: Session) -> None:
+    """SQLite: pause between messages so that waiting writers (bookings, APScheduler's job store) get the lock.
+
+    SQLite's busy handler polls at up to 100 ms intervals and is not fair; without a pause a long
+    dispatch pass would take the write lock back every time and starve them past their timeout.
+    """
+    if not _is_postgres(session):
+        time.sleep(SQLITE_WRITER_TURN)
 
 
 def _is_postgres(session: Session) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..adapters import orm
 from ..adapters.delivery import DeliveryFailed, EmailSender, NotConfigured, SmsSender
-from ..adapters.outbox_claims import claim_next, hold_appointment
+from ..adapters.outbox_claims import claim_next, hold_appointment, let_other_writers_in
 from ..adapters.sms_webhook import WebhookSmsSender
 from ..adapters.smtp_sender import SmtpSender
 from ..domain.reminder_times import retry_delay
@@ -79,6 +79,7 @@ def dispatch_due(delivery: Delivery, now: Callable[[], datetime], limit: int = 1
             outcome = _attempt(uow, row, delivery, now)
             log.info("outbox %s (%s, %s): %s after %s attempt(s)", row.id, row.kind, row.channel, outcome, row.attempts)
             uow.commit()
+            let_other_writers_in(uow.session)
         outcomes[outcome] += 1
         if outcome == "retry":
             channels.discard(row.channel)

@@ -26,6 +26,7 @@ from .leader import LeaderLock, leader_lock
 log = logging.getLogger(__name__)
 JOBS = "scheduler_service.reminders.jobs:"
 EXIT_LOST_LEAD = 3
+EXIT_DEAD_THREAD = 4
 
 
 def run_scheduler(app: Flask, stop: threading.Event | None = None) -> int:
@@ -46,10 +47,20 @@ def run_scheduler(app: Flask, stop: threading.Event | None = None) -> int:
             if not lock.still_held():
                 log.error("the leader lock is gone; stopping so that only one scheduler runs")
                 return EXIT_LOST_LEAD
+            if not _running(scheduler):
+                log.error("the scheduler's thread has died; stopping so that a standby or a restart takes over")
+                return EXIT_DEAD_THREAD
         return 0
     finally:
         scheduler.shutdown(wait=True)
         lock.release()
+
+
+def _running(scheduler: BackgroundScheduler) -> bool:
+    """APScheduler 3 lets an error of its own job store (say, a database timeout) end its thread silently;
+    a leader that holds the lock but runs nothing would block every standby, so it must notice."""
+    thread = getattr(scheduler, "_thread", None)
+    return thread is None or thread.is_alive()
 
 
 def _wait_to_lead(lock: LeaderLock, stop: threading.Event, poll: float) -> bool:

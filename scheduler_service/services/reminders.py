@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..adapters import orm
 from ..domain.clinic import parse_zone
 from ..domain.reminder_policy import ReminderPolicy
+from ..reminders.messages import message_id
 from .outbox import policy_of
 from .paging import Page, fetch_page
 from .unit_of_work import UnitOfWork
@@ -16,8 +17,10 @@ from .unit_of_work import UnitOfWork
 FILTERS = ("appointment_id", "series_id", "clinic_id", "status", "kind", "channel")
 
 
-def list_reminders(uow: UnitOfWork, filters: dict[str, Any], page: Page) -> tuple[list[dict[str, Any]], int]:
-    """Outbox rows, soonest due first; times in each clinic's zone."""
+def list_reminders(
+    uow: UnitOfWork, filters: dict[str, Any], page: Page, sender: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Outbox rows, soonest due first; times in each clinic's zone; `sender` (MAIL_FROM) ends the Message-IDs."""
     stmt = select(orm.Reminder).order_by(orm.Reminder.due_at, orm.Reminder.id)
     for name in FILTERS:
         if filters.get(name) is not None:
@@ -27,12 +30,12 @@ def list_reminders(uow: UnitOfWork, filters: dict[str, Any], page: Page) -> tupl
     def snapshot(row: orm.Reminder) -> dict[str, Any]:
         if row.clinic_id not in zones:
             zones[row.clinic_id] = parse_zone(uow.session.get(orm.Clinic, row.clinic_id).timezone)
-        return reminder(row, zones[row.clinic_id])
+        return reminder(row, zones[row.clinic_id], sender)
 
     return fetch_page(uow.session, stmt, page, snapshot)
 
 
-def reminder(row: orm.Reminder, zone: Any) -> dict[str, Any]:
+def reminder(row: orm.Reminder, zone: Any, sender: str) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,
@@ -49,7 +52,7 @@ def reminder(row: orm.Reminder, zone: Any) -> dict[str, Any]:
         "attempts": row.attempts,
         "sent_at": row.sent_at.astimezone(zone) if row.sent_at else None,
         "last_error": row.last_error,
-        "message_id": row.dedupe_key,
+        "message_id": message_id(row.dedupe_key, sender),
     }
 
 

@@ -36,9 +36,9 @@ def flask_command(args: list[str], env: dict[str, str]) -> str:
 
 
 @contextmanager
-def running_service(database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """Migrate, then serve; yield the base URL and the environment the CLI must use."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret"}
+def running_service(database_url: str, **settings: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Migrate, then serve with these settings; yield the base URL and the environment the CLI must use."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret", **settings}
     flask_command(["db", "upgrade"], env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

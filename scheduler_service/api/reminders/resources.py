@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,7 +26,9 @@ class Reminders(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Messages queued, sent, failed, cancelled or skipped, soonest due first"""
         with UnitOfWork() as uow:
-            return items_of(pagination_parameters, reminders.list_reminders(uow, query, page_of(pagination_parameters)))
+            page = page_of(pagination_parameters)
+            listed = reminders.list_reminders(uow, query, page, current_app.config["MAIL_FROM"])
+            return items_of(pagination_parameters, listed)
 
 
 @blp.route("/clinics/<int:clinic_id>/reminder-policy")

@@ -38,7 +38,9 @@ class ReminderSchema(ma.Schema):
     attempts = ma.fields.Integer()
     sent_at = ma.fields.AwareDateTime(allow_none=True)
     last_error = ma.fields.String(metadata={"description": "Why the last attempt failed, or why it was not sent"})
-    message_id = ma.fields.String(metadata={"description": "The same on every resend of this message"})
+    message_id = ma.fields.String(
+        metadata={"description": "The e-mail's Message-ID (the SMS Idempotency-Key): the same on every resend"}
+    )
 
 
 class OffsetSchema(InputSchema):

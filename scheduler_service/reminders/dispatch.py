@@ -8,6 +8,7 @@ message is sent again: delivery is at least once, and the resend carries the sam
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..adapters import orm
 from ..adapters.delivery import DeliveryFailed, EmailSender, NotConfigured, SmsSender
-from ..adapters.outbox_claims import claim_next, hold_appointment, let_other_writers_in
+from ..adapters.outbox_claims import WriterTurns, claim_next, hold_appointment
 from ..adapters.sms_webhook import WebhookSmsSender
 from ..adapters.smtp_sender import SmtpSender
 from ..domain.reminder_times import retry_delay
@@ -68,8 +69,11 @@ def dispatch_due(delivery: Delivery, now: Callable[[], datetime], limit: int = 1
     outcomes: Counter[str] = Counter()
     passed_over: set[int] = set()  # rows whose visit is being changed right now: next pass
     channels = {"email", "sms"}  # a channel whose peer is down is left alone for the rest of this pass
+    turns: WriterTurns | None = None
     while sum(outcomes.values()) < limit and channels:
+        began = time.monotonic()
         with UnitOfWork("scheduler") as uow:
+            turns = turns or WriterTurns(uow.session)
             row = claim_next(uow.session, now(), passed_over, channels)
             if row is None:
                 break
@@ -79,7 +83,7 @@ def dispatch_due(delivery: Delivery, now: Callable[[], datetime], limit: int = 1
             outcome = _attempt(uow, row, delivery, now)
             log.info("outbox %s (%s, %s): %s after %s attempt(s)", row.id, row.kind, row.channel, outcome, row.attempts)
             uow.commit()
-            let_other_writers_in(uow.session)
+        turns.after(time.monotonic() - began)
         outcomes[outcome] += 1
         if outcome == "retry":
             channels.discard(row.channel)

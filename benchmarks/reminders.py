@@ -17,8 +17,8 @@ Per message, "cycle" is the time between two messages of one dispatcher (claim, 
 commit; a thread's first message counts from the thread's start) and "smtp" the SMTP hand-over alone
 (connect, send, quit). On SQLite the cycle includes the pause the dispatcher takes once per
 SQLITE_LOCK_SLICE of holding the write lock, to let other writers in (outbox_claims.SQLITE_WRITER_TURN,
-0.15 s; --sqlite-writer-turn changes it for the run). Afterwards: Message-IDs received more than once (must be 0) and due rows still
-pending (must be 0); the script exits non-zero otherwise.
+0.15 s; --sqlite-writer-turn changes it for the run). Afterwards: Message-IDs received more than once
+(must be 0) and due rows still pending (must be 0); the script exits non-zero otherwise.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -37,24 +38,34 @@ def flask_command(args: list[str], env: dict[str, str]) -> str:
 
 @contextmanager
 def running_service(database_url: str, **settings: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """Migrate, then serve with these settings; yield the base URL and the environment the CLI must use."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret", **settings}
-    flask_command(["db", "upgrade"], env)
+    """Migrate, then serve with these settings; yield the base URL and the environment the CLI must use.
+
+    The server's log goes to a file, never an unread pipe: the dev server logs every request, and a
+    full pipe would freeze it. BASE_URL is the real address, so the links the service makes work.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        FLASK + ["run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until_healthy(base, server, lambda: server.stderr.read().decode() if server.stderr else "")
-        yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret", "BASE_URL": base, **settings}
+    flask_command(["db", "upgrade"], env)
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            FLASK + ["run", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            wait_until_healthy(base, server, lambda: _read(log))
+            yield base, env
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _read(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log: Callable[[], str]) -> None:

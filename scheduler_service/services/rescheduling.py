@@ -26,9 +26,19 @@ CASCADES = ("none", "following")
 
 
 def reschedule(
-    uow: UnitOfWork, appointment_id: int, start: datetime, chair_id: int | None, cascade: str, now: datetime
+    uow: UnitOfWork,
+    appointment_id: int,
+    start: datetime,
+    chair_id: int | None,
+    cascade: str,
+    now: datetime,
+    dry_run: bool = False,
 ) -> list[dict[str, Any]]:
-    """Move the appointment (and, with cascade "following", the later ones); return every changed one."""
+    """Move the appointment (and, with cascade "following", the later ones); return every changed one.
+
+    With `dry_run` every check runs and the same list comes back, but the work is rolled back: the
+    front desk's preview of a move is the move itself, so it cannot promise what the real call refuses.
+    """
     if cascade not in CASCADES:
         raise InvalidValue("cascade", f"must be one of {', '.join(CASCADES)}")
     if start.tzinfo is None:
@@ -73,7 +83,10 @@ def reschedule(
     changed = [_move(uow, row, session, clinic, zone) for row, session in zip(rows, planned, strict=True)]
     sync_reminders(uow, [row for row, after in zip(rows, changed, strict=True) if after is not None], now)
     changed = [c for c in changed if c is not None]
-    uow.commit()
+    if dry_run:
+        uow.session.rollback()  # now, not at the end of the `with`: the caller may read on in this unit of work
+    else:
+        uow.commit()
     return changed
 
 

@@ -14,7 +14,7 @@ from .adapters.clock import SystemClock
 
 def create_app(config: object | None = None) -> Flask:
     """Build the app: config, extensions, blueprints and CLI; nothing runs before this is called."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/static")
     app.config.from_object(config or Config())
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep mon..sun and id-first order as written
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -25,7 +25,7 @@ def create_app(config: object | None = None) -> Flask:
     if app.config["OPENAPI_SWAGGER_UI_URL"] is None:
         app.config["OPENAPI_SWAGGER_UI_URL"] = "/api/v1/docs-assets/"
 
-    from . import cli
+    from . import cli, web
     from .adapters import orm  # noqa: F401  (registers the tables with the metadata)
     from .adapters.sqlite_pragmas import install_sqlite_pragmas
     from .api import meta
@@ -67,6 +67,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(feed_resources.feed_bodies)
     init_auth(app)
     register_domain_error_handlers(app)
+    web.register(app)
     cli.register(app)
     app.extensions["clock"] = SystemClock()
 

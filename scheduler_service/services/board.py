@@ -41,6 +41,7 @@ def day_board(uow: UnitOfWork, clinic_id: int, day: date) -> list[dict[str, Any]
                 "patient_name": f"{series.patient.given_name} {series.patient.family_name}",
                 "protocol_key": protocol.key,
                 "protocol_name": protocol.name,
+                "uses_nurse": row.uses_nurse,
                 "session_label": f"{row.index}/{finite}"
                 if row.index <= finite
                 else f"maintenance {row.index - finite}",

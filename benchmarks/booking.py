@@ -31,6 +31,8 @@ from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from report import markdown_table  # noqa: E402 (beside this script)
+
 from tests.e2e.gunicorn_server import (  # noqa: E402
     PROCESSES,
     ClientProcesses,
@@ -183,12 +185,6 @@ COLUMNS = [
 ]
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(name for name, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell.format(**row) for _, cell in COLUMNS) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="8", help="client processes; a comma list runs each size: 1,8,32")
@@ -230,7 +226,7 @@ def main() -> int:
             print(
                 f"# {clients} clients: {done['booked']} series in {done['seconds']:.1f} s", file=sys.stderr, flush=True
             )
-    print(table(rows))
+    print(markdown_table(COLUMNS, rows))
     broken = any(r["overlaps"] or r["breaches"] or r["partial"] or r["failed"] for r in rows)
     return 1 if broken else 0
 

@@ -49,6 +49,8 @@ from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from report import markdown_table  # noqa: E402 (beside this script)
+
 from config import TestConfig  # noqa: E402
 from scheduler_service import create_app  # noqa: E402
 from scheduler_service.adapters import orm, outbox_claims  # noqa: E402
@@ -310,12 +312,6 @@ COLUMNS = [
 ]
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(name for name, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell.format(**row) for _, cell in COLUMNS) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1000, help="due e-mail reminders to send per run")
@@ -359,7 +355,7 @@ def main() -> int:
             db.session.remove()
             db.engine.dispose()
     print(f"messages={args.messages} python={sys.version.split()[0]}")
-    print(table(rows))
+    print(markdown_table(COLUMNS, rows))
     broken = any(r["duplicates"] or r["missing"] or r["left"] or r["other"] for r in rows)
     return 1 if broken else 0
 

@@ -73,15 +73,20 @@ def new_page(browser, service):  # type: ignore[no-untyped-def]
     """A factory: a fresh browser context at 1280 px (or a tablet's width), not logged in."""
     contexts = []
 
+    refused: list[str] = []
+
     def open_page(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=service.base)
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert refused == [], f"the page broke its own Content-Security-Policy: {refused}"
 
 
 def log_in(page, service: Service, role: str):  # type: ignore[no-untyped-def]

@@ -89,3 +89,15 @@ def test_the_session_cookie_is_secure_when_the_service_is_served_over_https(monk
     app = create_app(TestConfig(database_url))
 
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_pages_forbid_framing_sniffing_and_scripts_from_elsewhere(client, auth):
+    log_in(client, "front_desk")
+
+    headers = client.get("/board").headers
+
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"

@@ -20,5 +20,8 @@ def fetch_page(
     session: Session, stmt: Select[Any], page: Page, snapshot: Callable[[Any], dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], int]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(page.size).offset((page.number - 1) * page.size))
+    offset = (page.number - 1) * page.size
+    if offset >= total:  # past the end; a huge page number would not even fit the database's integers
+        return [], total
+    rows = session.scalars(stmt.limit(page.size).offset(offset))
     return [snapshot(row) for row in rows], total

@@ -42,6 +42,7 @@ class Proposals(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(ProposalRequestSchema)
     @blp.response(200, ProposalsSchema, description=OBJECTIVE)
+    @blp.alt_response(404, response="NOT_FOUND", description="The patient, clinic or protocol named does not exist")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Propose the best plan for a patient's whole series, and alternatives (writes nothing)"""
         with UnitOfWork() as uow:

@@ -40,6 +40,9 @@ class SeriesCollection(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(SeriesRequestSchema)
     @blp.response(201, SeriesSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="The patient, clinic or protocol named does not exist")
+    @blp.alt_response(409, response="CONFLICT", description="A session is no longer free; details.next_proposal")
+    @blp.alt_response(412, response="PRECONDITION_FAILED", description="Idempotency-Key reused for another request")
     @blp.doc(
         parameters=[
             {
@@ -86,6 +89,7 @@ class CancelSeries(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(ReasonSchema)
     @blp.response(200, SeriesSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, data: dict[str, Any], series_id: int) -> dict[str, Any]:
         """Cancel every future appointment of the series; what happened stays"""
         with UnitOfWork(actor()) as uow:
@@ -96,6 +100,7 @@ class CancelSeries(MethodView):
 class ExtendSeries(MethodView):
     @allow(FRONT_DESK)
     @blp.response(200, ChangedAppointmentsSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, series_id: int) -> dict[str, Any]:
         """Book the maintenance sessions that fit before the clinic's horizon"""
         with UnitOfWork(actor()) as uow:
@@ -107,6 +112,7 @@ class DayBoard(MethodView):
     @allow(STAFF)
     @blp.arguments(BoardQuerySchema, location="query")
     @blp.response(200, BoardAppointmentSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND", description="No such clinic")
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The day board: every appointment of one clinic day, in start order"""
         with UnitOfWork() as uow:
@@ -128,6 +134,7 @@ class Reschedule(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(RescheduleSchema)
     @blp.response(200, ChangedAppointmentsSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Move a session; cascade "following" re-plans the later ones. Returns every appointment changed"""
         with UnitOfWork(actor()) as uow:
@@ -142,6 +149,7 @@ class CancelAppointment(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(ReasonSchema)
     @blp.response(200, AppointmentSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Cancel one session"""
         with UnitOfWork(actor()) as uow:
@@ -152,6 +160,7 @@ def _visit_view(action: str) -> type[MethodView]:
     class VisitStatus(MethodView):
         @allow(STAFF)
         @blp.response(200, AppointmentSchema)
+        @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
         def post(self, appointment_id: int) -> dict[str, Any]:
             with UnitOfWork(actor()) as uow:
                 return visits.change_status(uow, appointment_id, action, app_clock().now())
@@ -169,6 +178,7 @@ for path, visit_action in VISIT_ACTIONS.items():
 class VisitNoShow(MethodView):
     @allow(STAFF)
     @blp.response(200, NoShowSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, appointment_id: int) -> dict[str, Any]:
         """Record a missed visit; when the rest of the course no longer keeps its spacing, propose a re-plan"""
         now = app_clock().now()
@@ -182,6 +192,7 @@ class ReplanProposals(MethodView):
     @allow(FRONT_DESK)
     @blp.arguments(ReplanRequestSchema)
     @blp.response(200, ProposalsSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The state of the series or visit does not allow it")
     def post(self, data: dict[str, Any], series_id: int) -> dict[str, Any]:
         """Plans for every session not yet held, from the sessions that happened (writes nothing)"""
         with UnitOfWork() as uow:

@@ -15,9 +15,7 @@ hold exactly the visits it was booked with.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from report import markdown_table  # noqa: E402 (beside this script)
+from report import markdown_table, percentiles  # noqa: E402 (beside this script)
 
 from tests.e2e.gunicorn_server import (  # noqa: E402
     PROCESSES,
@@ -153,15 +151,6 @@ def run(clients: int, database_url: str, args: argparse.Namespace, folder: Path)
         "breaches": len(breaches),
         "partial": partial + orphans,
     }
-
-
-def percentiles(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return (math.nan, math.nan)
-    if len(values) == 1:
-        return (values[0], values[0])
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return (cuts[49], cuts[98])
 
 
 COLUMNS = [

@@ -29,7 +29,6 @@ import io
 import logging
 import math
 import pstats
-import statistics
 import sys
 import tempfile
 import threading
@@ -49,7 +48,7 @@ from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from report import markdown_table  # noqa: E402 (beside this script)
+from report import markdown_table, percentiles  # noqa: E402 (beside this script)
 
 from config import TestConfig  # noqa: E402
 from scheduler_service import create_app  # noqa: E402
@@ -284,15 +283,6 @@ def run(app: Flask, dispatchers: int, messages: int, profile: bool) -> dict[str,
         "left": left,
         "statuses": dict(statuses),
     }
-
-
-def percentiles(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return (math.nan, math.nan)
-    if len(values) == 1:
-        return (values[0], values[0])
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return (cuts[49], cuts[98])
 
 
 COLUMNS = [

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 from typing import Any
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p99) of the values; NaN when there are none."""
+    if not values:
+        return (math.nan, math.nan)
+    if len(values) == 1:
+        return (values[0], values[0])
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return (cuts[49], cuts[98])
 
 
 def markdown_table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> str:

@@ -15,14 +15,13 @@ from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from scheduler_service import create_app
-from scheduler_service.adapters import orm
 from scheduler_service.adapters.clock import FixedClock, SystemClock
 from scheduler_service.extensions import db
 from scheduler_service.services import accounts, protocols
 from scheduler_service.services.unit_of_work import UnitOfWork
 
 from .databases import scratch_postgres, scratch_sqlite
-from .scenes import houston_clinic
+from .scenes import houston_clinic, staff_tokens
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -90,14 +89,7 @@ def staff_password_hash() -> str:
 @pytest.fixture()
 def auth(app: Flask, staff_password_hash: str) -> dict[str, dict[str, str]]:
     """Authorization headers for one user of each role: auth["admin"], auth["front_desk"], auth["clinician"]."""
-    headers = {}
-    for role in accounts.ROLES:
-        with UnitOfWork("test") as uow:
-            uow.add(orm.User(email=f"{role}@clinic.test", role=role, password_hash=staff_password_hash))
-            uow.commit()
-            secret = accounts.create_token(uow, f"{role}@clinic.test")
-        headers[role] = {"Authorization": f"Bearer {secret}"}
-    return headers
+    return staff_tokens(staff_password_hash, "clinic.test")
 
 
 @pytest.fixture()

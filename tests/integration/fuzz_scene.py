@@ -14,8 +14,6 @@ from sqlalchemy import select
 
 from scheduler_service.adapters import orm
 from scheduler_service.extensions import db
-from scheduler_service.services import accounts
-from scheduler_service.services.unit_of_work import UnitOfWork
 
 from .builders import create
 from .scenes import another_patient, houston_clinic
@@ -28,18 +26,6 @@ class Scene:
     auth: dict[str, dict[str, str]]
     ids: dict[str, list[int]] = field(default_factory=dict)
     protocol_keys: list[str] = field(default_factory=list)
-
-
-def staff_tokens(password_hash: str) -> dict[str, dict[str, str]]:
-    """A user and an API token for each role, as the `auth` fixture makes them."""
-    headers = {}
-    for role in accounts.ROLES:
-        with UnitOfWork("test") as uow:
-            uow.add(orm.User(email=f"{role}@fuzz.test", role=role, password_hash=password_hash))
-            uow.commit()
-            secret = accounts.create_token(uow, f"{role}@fuzz.test")
-        headers[role] = {"Authorization": f"Bearer {secret}"}
-    return headers
 
 
 def _ok(response: Any, status: int = 200) -> Any:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scheduler_service.adapters import orm
+from scheduler_service.services import accounts
+from scheduler_service.services.unit_of_work import UnitOfWork
+
 from .builders import clinic_body, create, patient_body
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -38,3 +42,15 @@ def houston_clinic(client: Any, auth: dict[str, dict[str, str]], chairs: int = 2
 
 def another_patient(client: Any, auth: dict[str, dict[str, str]], name: str) -> int:
     return create(client, "/api/v1/patients", patient_body(given_name=name, email=None), auth["front_desk"])["id"]
+
+
+def staff_tokens(password_hash: str, domain: str) -> dict[str, dict[str, str]]:
+    """A user `<role>@<domain>` and an API token for each role: {"admin": {"Authorization": ...}, ...}."""
+    headers = {}
+    for role in accounts.ROLES:
+        with UnitOfWork("test") as uow:
+            uow.add(orm.User(email=f"{role}@{domain}", role=role, password_hash=password_hash))
+            uow.commit()
+            secret = accounts.create_token(uow, f"{role}@{domain}")
+        headers[role] = {"Authorization": f"Bearer {secret}"}
+    return headers

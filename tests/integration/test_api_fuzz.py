@@ -41,7 +41,8 @@ from scheduler_service.services import accounts, protocols
 from scheduler_service.services.unit_of_work import UnitOfWork
 
 from .conftest import _empty_tables
-from .fuzz_scene import Scene, build_scene, staff_tokens
+from .fuzz_scene import Scene, build_scene
+from .scenes import staff_tokens
 
 # schemathesis 3 still uses jsonschema's deprecated RefResolver; that is no finding of this service.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -105,7 +106,7 @@ def fuzz(migrated_app: Flask, staff_password_hash: str) -> Iterator[tuple[schema
         protocols.ensure_builtin_protocols(uow)
     migrated_app.extensions["clock"] = FixedClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     try:
-        scene = build_scene(migrated_app.test_client(), staff_tokens(staff_password_hash))
+        scene = build_scene(migrated_app.test_client(), staff_tokens(staff_password_hash, "fuzz.test"))
         schema = schemathesis.from_dict(SPEC, app=migrated_app, data_generation_methods=[DataGenerationMethod.positive])
         yield schema, scene
     finally:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
@@ -27,9 +28,12 @@ def create_app(config: object | None = None) -> Flask:
 
     from . import cli, web
     from .adapters import orm  # noqa: F401  (registers the tables with the metadata)
+    from .adapters.log_redaction import install_log_redaction
     from .adapters.sqlite_pragmas import install_sqlite_pragmas
+    from .adapters.text_columns import install_text_checks
     from .api import meta
     from .api.auth import init_auth
+    from .api.body_guard import init_body_guard
     from .api.clinics import resources as clinic_resources
     from .api.errors import register_domain_error_handlers
     from .api.feeds import resources as feed_resources
@@ -50,6 +54,7 @@ def create_app(config: object | None = None) -> Flask:
     )
     with app.app_context():
         install_sqlite_pragmas(db.engine)
+    install_text_checks(db.session)  # type: ignore[arg-type]  # the scoped session stands for its class
     api.init_app(app)
     blueprints = (
         clinic_resources,
@@ -66,16 +71,24 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(meta.docs_assets)
     app.register_blueprint(feed_resources.feed_bodies)
     init_auth(app)
+    init_body_guard(app)  # after authentication: a stranger learns nothing about bodies
     register_domain_error_handlers(app)
     web.register(app)
     cli.register(app)
+    install_log_redaction(app)  # request lines would carry feed secrets and patient searches
     app.extensions["clock"] = SystemClock()
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind a load balancer the client's address (for the log-in throttle) and scheme come from its headers;
+        # trusted only for as many hops as there are proxies, so a client cannot forge its own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     return app
 
 
 def _engine_options(url: str) -> dict[str, object]:
+    # A database error's message must not carry the statement's values (a patient's e-mail) into a logged traceback.
+    private = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Several threads of the dev server share the file; wait for a writer instead of failing.
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {**private, "connect_args": {"timeout": 30}}
+    return {**private, "pool_pre_ping": True}

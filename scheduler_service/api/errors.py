@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +18,10 @@ class ApiWithNamedErrors(Api):
 
     def handle_http_exception(self, error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
         payload, code, headers = super().handle_http_exception(error)
+        if code == 413:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH")
+            payload["message"] = f"The request body is larger than the {limit} bytes this service accepts."
+            payload["errors"] = {"json": [f"Longer than {limit} bytes (MAX_CONTENT_LENGTH)."]}
         if "message" not in payload:
             fields = _field_names(payload.get("errors"))
             if fields:
@@ -81,6 +85,14 @@ def register_domain_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return _body(409, "Conflict", "the change conflicts with data saved at the same moment; reload and retry"), 409
+
+    @app.errorhandler(DataError)
+    def unstorable(error: DataError) -> tuple[dict[str, Any], int]:
+        # The net under the schemas (adapters/text_columns.py checks text): a value the database cannot hold.
+        from ..extensions import db
+
+        db.session.rollback()
+        return _body(422, "Unprocessable Entity", "a value is out of the range the database can store"), 422
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[dict[str, Any], int]:

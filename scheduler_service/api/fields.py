@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 
 import marshmallow as ma
 
+from ..domain.days import FIRST_DAY, LAST_DAY, in_range
 from ..domain.errors import InvalidValue
+from ..domain.text import UNSTORABLE
 from ..domain.timewindows import format_clock, parse_clock
 
 
@@ -42,8 +43,7 @@ def not_blank(value: str) -> None:
         raise ma.ValidationError("Must not be blank.")
 
 
-# Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a name or a note.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = UNSTORABLE  # control characters and lone surrogates: see domain/text.py
 
 
 def _control_character_paths(data: object, path: str) -> list[str]:
@@ -66,14 +66,25 @@ def _control_character_paths(data: object, path: str) -> list[str]:
 
 
 class InputSchema(ma.Schema):
-    """Base of every request schema: refuses control characters anywhere in the input, naming the field."""
+    """Base of every request schema: refuses unstorable characters anywhere in the input, naming the field."""
 
     @ma.pre_load
     def refuse_control_characters(self, data: Any, **kwargs: Any) -> Any:
         paths = _control_character_paths(data, "")
         if paths:
-            raise ma.ValidationError({path: ["Must not contain control characters."] for path in paths})
+            message = "Must not contain control characters or unpaired surrogates."
+            raise ma.ValidationError({path: [message] for path in paths})
         return data
+
+
+class Day(ma.fields.Date):
+    """A calendar day YYYY-MM-DD between 1900-01-01 and 2199-12-31 (domain/days.py): 0001 or 9999 is a typo."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not in_range(day):
+            raise ma.ValidationError(f"Must be a day from {FIRST_DAY} to {LAST_DAY}.")
+        return day
 
 
 class Instant(ma.fields.AwareDateTime):
@@ -83,3 +94,10 @@ class Instant(ma.fields.AwareDateTime):
         if isinstance(value, str):  # an answer replayed for a repeated Idempotency-Key
             return value
         return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # Checked on the written day, before any move to UTC: 0001-01-01T00:00+14:00 would overflow.
+        if not in_range(moment.date()):
+            raise ma.ValidationError(f"Must be a time from {FIRST_DAY} to {LAST_DAY}.")
+        return moment

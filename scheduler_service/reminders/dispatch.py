@@ -106,7 +106,7 @@ def _attempt(uow: UnitOfWork, row: orm.Reminder, delivery: Delivery, now: Callab
     try:
         _send(outgoing, delivery)
     except DeliveryFailed as failure:
-        row.last_error = str(failure)
+        row.last_error = str(failure)[:500]  # the column's width: a long SMTP reply must not stop the dispatch
         if failure.permanent or row.attempts >= delivery.max_attempts:
             row.status = "failed"
             return "failed"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from ..domain.days import FIRST_DAY, in_range
 from ..domain.patients import REMINDER_CHANNELS
 from ..domain.timewindows import WEEKDAYS
 
@@ -48,6 +49,8 @@ def parse_patient_form(
         else:
             if birth > today:
                 errors["date_of_birth"] = "The date of birth is in the future."
+            elif not in_range(birth):
+                errors["date_of_birth"] = f"The date of birth must be {FIRST_DAY} or later."
     preferences: dict[str, Any] = {}
     if weekdays := [d for d in WEEKDAYS if d in getlist("weekdays")]:
         preferences["weekdays"] = weekdays

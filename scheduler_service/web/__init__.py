@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import admin, board, booking, csrf, patients, security_headers, series, session_auth
+from . import admin, board, booking, csrf, form_guard, patients, security_headers, series, session_auth
 
 
 def register(app: Flask) -> None:
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
         SESSION_COOKIE_NAME="scheduler_session",
     )
     csrf.init_csrf(app)
+    form_guard.init_form_guard(app)
     security_headers.init_security_headers(app)
     # One parent, so page endpoints read "web.patients.index" and never clash with the API's blueprints.
     web = Blueprint("web", __name__)

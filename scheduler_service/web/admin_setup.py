@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from ..domain.days import check_day
 from ..domain.errors import InvalidValue
 from ..domain.timewindows import WEEKDAYS
 from ..services import clinics, protocols
@@ -68,7 +69,7 @@ def _closure(form: Any) -> dict[str, Any]:
         if not raw and not required:
             return None
         try:
-            return date.fromisoformat(raw)
+            return check_day(date.fromisoformat(raw), name)
         except ValueError:
             raise InvalidValue(name, "must be a date (YYYY-MM-DD)") from None
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain.clinic import parse_zone
+from ..domain.days import wall_time
 from ..domain.errors import Conflict, InvalidValue
 from ..domain.series import next_status
 from ..services import board, clinics, patients, protocols, reminders, visits
@@ -145,8 +146,10 @@ def short(moment: datetime) -> str:
 
 
 def local_start(day: str, at: str, zone: ZoneInfo) -> datetime:
-    """The date and time typed at the desk, in the clinic's zone; InvalidValue("start") when unreadable."""
+    """The date and time typed at the desk, in the clinic's zone; InvalidValue("start") when unreadable, out of
+    range, or a time the clocks skip or show twice on a DST day (the page shows "start" below both fields)."""
     try:
-        return datetime.combine(date.fromisoformat(day), time.fromisoformat(at), tzinfo=zone)
+        typed_day, typed_time = date.fromisoformat(day), time.fromisoformat(at)
     except ValueError:
         raise InvalidValue("start", "give the new date (YYYY-MM-DD) and time (HH:MM)") from None
+    return wall_time(typed_day, typed_time, zone, "start")

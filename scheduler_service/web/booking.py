@@ -15,7 +15,8 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from werkzeug.datastructures import MultiDict
 
 from ..adapters.clock import app_clock
-from ..domain.errors import Conflict, DomainError, NoPlan
+from ..domain.days import FIRST_DAY, LAST_DAY, check_day, in_range
+from ..domain.errors import Conflict, DomainError, InvalidValue, NoPlan
 from ..domain.plan_check import RequestedSession
 from ..services import patients
 from ..services.booking import BookingRequest, book_series
@@ -87,6 +88,8 @@ def confirm() -> Any:
         chairs = [int(c) for c in form.getlist("chair_id")]
     except (KeyError, ValueError):
         abort(400, description="The booking form was incomplete. Go back to the proposals and try again.")
+    if any(start.tzinfo is None or not in_range(start.date()) for start in starts):
+        abort(400, description="A start of the booking form was not a time with its UTC offset. Go back and retry.")
     sessions = [RequestedSession(start, chair) for start, chair in zip(starts, chairs, strict=False)]
     # The key is made when the proposals are shown: a double click or a re-sent form books once.
     key = form.get("booking_key", "")
@@ -119,9 +122,11 @@ def _choice_errors(args: MultiDict[str, str]) -> dict[str, str]:
     if args.get("clinic_id", type=int) is None:
         errors["clinic_id"] = "Pick a clinic."
     try:
-        date.fromisoformat(args.get("earliest_date", ""))
+        check_day(date.fromisoformat(args.get("earliest_date", "")), "earliest_date")
     except ValueError:
         errors["earliest_date"] = "Pick the earliest day for the first session (YYYY-MM-DD)."
+    except InvalidValue as error:
+        errors["earliest_date"] = f"Pick a day from {FIRST_DAY} to {LAST_DAY}: {error.reason}."
     return errors
 
 

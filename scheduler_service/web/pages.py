@@ -9,7 +9,13 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import Conflict, DomainError, InvalidValue, NotFound
 
-TITLES = {400: "That did not work", 403: "Not for your role", 404: "Not found", 409: "That cannot be done now"}
+TITLES = {
+    400: "That did not work",
+    403: "Not for your role",
+    404: "Not found",
+    409: "That cannot be done now",
+    413: "Too much to send",
+}
 
 
 def blueprint(name: str, url_prefix: str | None = None) -> Blueprint:
@@ -26,6 +32,7 @@ def _http_error(error: HTTPException) -> Any:
     message = {
         403: "Your role may not open this page. Ask an administrator if you need it.",
         404: "There is no such page.",
+        413: "What was sent is larger than this service accepts. Shorten it and try again.",
     }.get(code, error.description or "")
     return _page(code, message)
 

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ...domain.clinic import DEFAULT_OPENING_HOURS
-from ..fields import Clock, InputSchema, StrictInt, not_blank
+from ..fields import Clock, Day, InputSchema, StrictInt, not_blank
 
 
 class ClinicSchema(InputSchema):
@@ -53,8 +53,8 @@ class ChairSchema(InputSchema):
 class ClosureSchema(InputSchema):
     id = ma.fields.Integer(dump_only=True)
     clinic_id = ma.fields.Integer(dump_only=True)
-    date = ma.fields.Date(required=True, metadata={"description": "First closed day"})
-    end_date = ma.fields.Date(allow_none=True, metadata={"description": "Last closed day (inclusive); default: date"})
+    date = Day(required=True, metadata={"description": "First closed day"})
+    end_date = Day(allow_none=True, metadata={"description": "Last closed day (inclusive); default: date"})
     start_time = Clock(allow_none=True, metadata={"description": "Part-day closure: from this local time"})
     end_time = Clock(allow_none=True)
     reason = ma.fields.String(required=True, validate=[validate.Length(1, 200), not_blank])

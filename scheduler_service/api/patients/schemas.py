@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from ...domain.patients import REMINDER_CHANNELS
 from ...domain.timewindows import WEEKDAYS
-from ..fields import InputSchema, not_blank
+from ..fields import Day, InputSchema, not_blank
 
 PHONE = validate.Regexp(r"^\+?[0-9 ().\-]{5,32}$", error="Not a phone number.")
 
@@ -28,7 +28,7 @@ class PatientSchema(InputSchema):
     family_name = ma.fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
     email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
-    date_of_birth = ma.fields.Date(allow_none=True)
+    date_of_birth = Day(allow_none=True)
     preferences = ma.fields.Nested(PreferencesSchema, load_default=dict)
     reminder_channels = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(REMINDER_CHANNELS)), load_default=list, metadata={"example": ["email"]}

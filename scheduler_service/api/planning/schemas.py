@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from ..fields import InputSchema, StrictInt
+from ..fields import Day, InputSchema, StrictInt
 
 OBJECTIVE = (
     "Plans are optimal for this order of criteria: (1) earliest completion of the induction phase; "
@@ -19,8 +19,8 @@ OBJECTIVE = (
 
 class AvailabilityQuerySchema(InputSchema):
     protocol_key = ma.fields.String(required=True, validate=validate.Length(1, 63))
-    from_ = ma.fields.Date(required=True, data_key="from", metadata={"description": "First day (clinic's date)"})
-    to = ma.fields.Date(required=True, metadata={"description": "Last day, inclusive (at most 62 days)"})
+    from_ = Day(required=True, data_key="from", metadata={"description": "First day (clinic's date)"})
+    to = Day(required=True, metadata={"description": "Last day, inclusive (at most 62 days)"})
 
 
 class FreeStartSchema(ma.Schema):
@@ -40,7 +40,7 @@ class ProposalRequestSchema(InputSchema):
     clinic_id = StrictInt(required=True)
     protocol_id = StrictInt(metadata={"description": "Give protocol_id or protocol_key"})
     protocol_key = ma.fields.String(validate=validate.Length(1, 63))
-    earliest_date = ma.fields.Date(required=True)
+    earliest_date = Day(required=True)
     maintenance_sessions = StrictInt(
         validate=validate.Range(0, 52),
         metadata={"description": "Maintenance sessions to plan; default: as many as 90 days after induction hold"},

@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from ...domain.series import TRANSITIONS
 from ...services.rescheduling import CASCADES
-from ..fields import InputSchema, Instant, StrictInt
+from ..fields import Day, InputSchema, Instant, StrictInt
 from ..planning.schemas import ProposalSchema
 
 STATUSES = ("booked", "checked_in", "completed", "cancelled", "no_show")
@@ -83,7 +83,7 @@ class RescheduleSchema(InputSchema):
 
 class BoardQuerySchema(InputSchema):
     clinic_id = ma.fields.Integer(required=True)  # a query string holds text: "3" is fine here
-    date = ma.fields.Date(required=True, metadata={"description": "The clinic's local day"})
+    date = Day(required=True, metadata={"description": "The clinic's local day"})
 
 
 class AuditQuerySchema(InputSchema):

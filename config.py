@@ -19,6 +19,12 @@ class Config:
         self.BASE_URL: str = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.SQLALCHEMY_ECHO: bool = _bool("SQL_ECHO", False)
         self.MAX_CONTENT_LENGTH: int = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
+        # Log-in throttling: failures counted over a sliding window, per account and per client address.
+        self.LOGIN_MAX_FAILURES: int = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+        self.LOGIN_MAX_FAILURES_PER_CLIENT: int = int(os.environ.get("LOGIN_MAX_FAILURES_PER_CLIENT", 20))
+        self.LOGIN_WINDOW_SECONDS: int = int(os.environ.get("LOGIN_WINDOW_SECONDS", 15 * 60))
+        # How many reverse proxies (load balancers) stand in front and set X-Forwarded-For/-Proto; 0: none.
+        self.TRUSTED_PROXIES: int = int(os.environ.get("TRUSTED_PROXIES", 0))
         # Reminders: where they are delivered, and how the one scheduler process (`flask scheduler run`) runs.
         self.SMTP_HOST: str = os.environ.get("SMTP_HOST", "localhost")
         self.SMTP_PORT: int = int(os.environ.get("SMTP_PORT", 25))

@@ -51,6 +51,43 @@ def create_token(email: str, label: str) -> None:
     click.echo(secret)
 
 
+@users.command("deactivate")
+@click.argument("email")
+def deactivate_user(email: str) -> None:
+    """Shut a person out at once: password, page sessions and API tokens."""
+    try:
+        with UnitOfWork("cli") as uow:
+            revoked = accounts.deactivate_user(uow, email)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"deactivated {email.strip().lower()}; {revoked} API token(s) revoked")
+
+
+@tokens.command("list")
+@click.argument("email")
+def list_tokens(email: str) -> None:
+    """A user's API tokens: id, label, created, revoked (never the secret; it is not kept)."""
+    try:
+        with UnitOfWork("cli") as uow:
+            for token in accounts.tokens_of(uow, email):
+                revoked = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}Z" if token.revoked_at else "live"
+                click.echo(f"{token.id}\t{token.label}\tcreated {token.created_at:%Y-%m-%d %H:%M}Z\t{revoked}")
+    except DomainError as error:
+        _fail(error)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke one API token by its id (see `tokens list`)."""
+    try:
+        with UnitOfWork("cli") as uow:
+            accounts.revoke_token(uow, token_id)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"revoked token {token_id}")
+
+
 @demo_group.command("seed")
 def seed() -> None:
     """Load a demo clinic (America/Chicago, Mon-Fri 8-5, six chairs, staffing) and a few patients."""

@@ -58,6 +58,20 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
+    """A log-in attempt not (yet) known to have succeeded, counted by the log-in throttle for a while.
+
+    The account and the client are kept only as keyed hashes: the table must not become a list of who tried.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class Clinic(Timestamps, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "clinics"
     __table_args__ = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
@@ -42,9 +43,7 @@ def create_user(uow: UnitOfWork, email: str, role: str, password: str | None = N
 
 def create_token(uow: UnitOfWork, email: str, label: str = "") -> str:
     """Issue an API token for a user; the secret is returned once and only its hash is kept."""
-    user = uow.session.scalar(select(orm.User).where(orm.User.email == email.strip().lower()))
-    if user is None:
-        raise NotFound(f"user {email} does not exist")
+    user = _user_by_email(uow, email)
     secret = new_secret()
     token = orm.ApiToken(user_id=user.id, token_hash=hash_secret(secret), label=label)
     uow.add(token)
@@ -61,6 +60,37 @@ def revoke_token(uow: UnitOfWork, token_id: int) -> None:
     uow.commit()
 
 
+def deactivate_user(uow: UnitOfWork, email: str) -> int:
+    """Shut a person out: their password, their page sessions and every token stop working; return tokens revoked."""
+    user = _user_by_email(uow, email)
+    user.active = False
+    live = [token for token in uow.session.scalars(select(orm.ApiToken).where(orm.ApiToken.user_id == user.id))]
+    live = [token for token in live if token.revoked_at is None]
+    for token in live:
+        token.revoked_at = utcnow()
+    uow.audit("deactivate", "user", user.id, after={"tokens_revoked": [token.id for token in live]})
+    uow.commit()
+    return len(live)
+
+
+def tokens_of(uow: UnitOfWork, email: str) -> list[orm.ApiToken]:
+    user = _user_by_email(uow, email)
+    return list(uow.session.scalars(select(orm.ApiToken).where(orm.ApiToken.user_id == user.id).order_by("id")))
+
+
+def active_user(uow: UnitOfWork, user_id: int) -> orm.User | None:
+    """The user a page session belongs to, if they may still act: deactivation ends sessions at once."""
+    user = uow.session.get(orm.User, user_id)
+    return user if user is not None and user.active else None
+
+
+def _user_by_email(uow: UnitOfWork, email: str) -> orm.User:
+    user = uow.session.scalar(select(orm.User).where(orm.User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"user {email} does not exist")
+    return user
+
+
 def user_for_token(uow: UnitOfWork, secret: str) -> tuple[orm.User, orm.ApiToken] | None:
     """The active user a live token belongs to, or None."""
     digest = hash_secret(secret)
@@ -74,6 +104,14 @@ def user_for_token(uow: UnitOfWork, secret: str) -> tuple[orm.User, orm.ApiToken
 
 def check_password(uow: UnitOfWork, email: str, password: str) -> orm.User | None:
     user = uow.session.scalar(select(orm.User).where(orm.User.email == email.strip().lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    # An unknown e-mail costs the same scrypt as a known one, so the answer's timing does not tell which exist.
+    matches = check_password_hash(user.password_hash if user else _unknown_user_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     return user
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash no password matches, made once per process (scrypt is slow on purpose)."""
+    return generate_password_hash(secrets.token_urlsafe(16), PASSWORD_METHOD)

@@ -7,9 +7,12 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
-from ..services.accounts import check_password
+from ..adapters.clock import app_clock
+from ..services import login_throttle
+from ..services.accounts import active_user, check_password
+from ..services.login_throttle import LoginLimits
 from ..services.unit_of_work import UnitOfWork
 from .pages import blueprint
 
@@ -27,9 +30,11 @@ def page(roles: frozenset[str]) -> Callable[[F], F]:
     def wrap(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if "user_id" not in session:
+            user = _session_user()
+            if user is None:
+                session.clear()
                 return redirect(url_for("web.auth.login", next=request.full_path.rstrip("?")))
-            g.user_id, g.role, g.email = session["user_id"], session["role"], session["email"]
+            g.user_id, g.role, g.email = user
             g.actor = f"user:{g.user_id} <{g.email}> web"
             if g.role not in roles:
                 abort(403)
@@ -40,18 +45,42 @@ def page(roles: frozenset[str]) -> Callable[[F], F]:
     return wrap
 
 
+def _session_user() -> tuple[int, str, str] | None:
+    """(id, role, e-mail) of the session's user, read again on every page: deactivation counts at once."""
+    if "user_id" not in session:
+        return None
+    with UnitOfWork() as uow:
+        user = active_user(uow, session["user_id"])
+        return (user.id, user.role, user.email) if user else None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    if request.method == "POST":
-        with UnitOfWork() as uow:
-            user = check_password(uow, request.form.get("email", ""), request.form.get("password", ""))
-            if user is not None:
-                session.clear()
-                session.update(user_id=user.id, role=user.role, email=user.email)
-                return redirect(_safe_next(request.args.get("next")))
-        error = "That e-mail and password do not match an active staff account."
-    return render_template("web/login.html", error=error, email=request.form.get("email", "")), 401 if error else 200
+    email = request.form.get("email", "")
+    if request.method == "GET":
+        return render_template("web/login.html", error=None, email=email)
+    with UnitOfWork() as uow:
+        attempt = login_throttle.begin(
+            uow,
+            email,
+            request.remote_addr or "unknown",
+            LoginLimits.from_config(current_app.config),
+            current_app.config["SECRET_KEY"],
+            app_clock().now(),
+        )
+        if not attempt.admitted:
+            minutes = -(-attempt.retry_after // 60)
+            error = f"Too many failed log-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            page = render_template("web/login.html", error=error, email=email)
+            return page, 429, {"Retry-After": str(attempt.retry_after)}
+        user = check_password(uow, email, request.form.get("password", ""))
+        if user is not None:
+            login_throttle.succeeded(uow, attempt)
+            session.clear()
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+    error = "That e-mail and password do not match an active staff account."
+    return render_template("web/login.html", error=error, email=email), 401
 
 
 @bp.route("/")

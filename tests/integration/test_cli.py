@@ -42,6 +42,49 @@ def test_a_token_for_an_unknown_user_is_refused(app):
     assert "does not exist" in result.output
 
 
+def test_tokens_are_listed_without_their_secret_and_one_can_be_revoked(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "admin@clinic.test", "--role", "admin"])
+    kept = runner.invoke(args=["tokens", "create", "admin@clinic.test", "--label", "laptop"]).output.strip()
+    lost = runner.invoke(args=["tokens", "create", "admin@clinic.test", "--label", "stolen phone"]).output.strip()
+    lost_id = db.session.scalar(select(orm.ApiToken.id).where(orm.ApiToken.label == "stolen phone"))
+
+    revoked = runner.invoke(args=["tokens", "revoke", str(lost_id)])
+    listing = runner.invoke(args=["tokens", "list", "admin@clinic.test"]).output
+
+    assert revoked.exit_code == 0, revoked.output
+    assert (
+        "laptop" in listing and "live" in listing and f"{lost_id}\tstolen phone" in listing and "revoked 20" in listing
+    )
+    assert kept not in listing and lost not in listing
+    assert client.get("/api/v1/clinics", headers={"Authorization": f"Bearer {lost}"}).status_code == 401
+    assert client.get("/api/v1/clinics", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+
+
+def test_a_deactivated_user_loses_every_token_and_the_change_is_audited(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "leaver@clinic.test", "--role", "front_desk"])
+    tokens = [runner.invoke(args=["tokens", "create", "leaver@clinic.test"]).output.strip() for _ in range(2)]
+
+    result = runner.invoke(args=["users", "deactivate", "leaver@clinic.test"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 API token(s) revoked" in result.output
+    for token in tokens:
+        assert client.get("/api/v1/clinics", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    record = db.session.scalar(select(orm.AuditRecord).where(orm.AuditRecord.action == "deactivate"))
+    assert record.actor == "cli" and record.entity == "user"
+
+
+def test_deactivating_or_revoking_what_does_not_exist_says_so(app):
+    runner = app.test_cli_runner()
+
+    for args in (["users", "deactivate", "nobody@clinic.test"], ["tokens", "revoke", "999"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+        assert "does not exist" in result.output
+
+
 def test_a_user_with_an_unknown_role_is_refused(app):
     result = app.test_cli_runner().invoke(args=["users", "create", "x@clinic.test", "--role", "janitor"])
 

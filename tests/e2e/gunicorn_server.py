@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +33,15 @@ PROCESSES = multiprocessing.get_context("fork")
 class GunicornService:
     """One gunicorn master and its workers on a loopback port, started (again) and stopped on demand."""
 
-    def __init__(self, database_url: str, workers: int = 4, log_path: Path | None = None) -> None:
-        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret"}
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 4,
+        log_path: Path | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
+        """`settings`: more environment variables (BASE_URL, MAIL_FROM, ...), or another SECRET_KEY."""
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret", **(settings or {})}
         self.workers = workers
         self.log_path = log_path or Path(tempfile.mkdtemp(prefix="gunicorn-")) / "gunicorn.log"
         self.base = ""  # known once started
@@ -108,16 +115,37 @@ class GunicornService:
 @contextmanager
 def gunicorn_service(database_url: str, workers: int = 4, log_path: Path | None = None) -> Iterator[GunicornService]:
     """Migrate with `flask db upgrade`, serve under gunicorn, and stop it whatever happens."""
-    service = GunicornService(database_url, workers, log_path)
-    service.migrate()
-    try:
-        service.start()
+    with _serving([GunicornService(database_url, workers, log_path)]) as (service,):
         yield service
+
+
+@contextmanager
+def gunicorn_instances(
+    database_url: str, count: int, workers: int, folder: Path, settings: Mapping[str, str]
+) -> Iterator[list[GunicornService]]:
+    """`count` instances on one database with the same settings, as as many machines behind a load balancer would be.
+
+    Migrated once, before any of them starts, as a rollout does; each logs to gunicorn-N.log in `folder`.
+    """
+    services = [GunicornService(database_url, workers, folder / f"gunicorn-{n}.log", settings) for n in range(count)]
+    with _serving(services) as started:
+        yield started
+
+
+@contextmanager
+def _serving(services: list[GunicornService]) -> Iterator[list[GunicornService]]:
+    services[0].migrate()  # one database: one migration
+    try:
+        for service in services:
+            service.start()
+        yield services
     except BaseException:
-        print(f"--- the end of gunicorn's log ---\n{service.log()}")  # pytest shows it with the failure
+        for service in services:  # pytest shows it with the failure
+            print(f"--- the end of the log of gunicorn at {service.base or 'not started'} ---\n{service.log()}")
         raise
     finally:
-        service.stop()
+        for service in services:
+            service.stop()
 
 
 class ClientProcesses:

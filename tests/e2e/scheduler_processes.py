@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -64,6 +65,32 @@ class HoldingMailServer(MailServer):
         return Counter(str(message["Message-ID"]) for message in self.received())
 
 
+class GatedMailServer(HoldingMailServer):
+    """Accepts the first `accept` messages; holds each later one unaccepted until release(), then refuses it (451).
+
+    A sender killed while its message is held has handed nothing over: whoever sends that message
+    next delivers it for the first time. After release() every message is accepted.
+    """
+
+    def __init__(self, accept: int) -> None:
+        super().__init__()
+        self.accept = accept
+        self.held = 0  # messages that reached the gate
+        self._released = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        # No await before the count is taken: on the server's one event loop, check and append are one step.
+        if self._released.is_set() or len(self.received()) < self.accept:
+            return await super().handle_DATA(server, session, envelope)
+        self.held += 1
+        while not self._released.is_set():
+            await asyncio.sleep(0.02)
+        return "451 4.3.0 held at the gate, not accepted; try again"
+
+    def release(self) -> None:
+        self._released.set()
+
+
 def scheduler_env(env: dict[str, str], mail: MailServer) -> dict[str, str]:
     """The service's environment plus the SMTP server and short intervals (a test waits seconds, not minutes)."""
     return {
@@ -78,8 +105,9 @@ def scheduler_env(env: dict[str, str], mail: MailServer) -> dict[str, str]:
     }
 
 
-def admin_token(database_url: str, email: str = "e2e-admin@clinic.test") -> str:
-    """An administrator and an API token, by the calls `flask users create` and `flask tokens create` make.
+def admin_token(database_url: str, email: str = "e2e-admin@clinic.test", password: str | None = None) -> str:
+    """An administrator (with this password, to log in) and an API token, by the calls `flask users create` and
+    `flask tokens create` make.
 
     In this process rather than two CLI processes: it saves seconds per test, and the CLI has tests of its own.
     """
@@ -87,7 +115,7 @@ def admin_token(database_url: str, email: str = "e2e-admin@clinic.test") -> str:
     with app.app_context():
         try:
             with UnitOfWork("e2e") as uow:
-                accounts.create_user(uow, email, "admin")
+                accounts.create_user(uow, email, "admin", password)
                 return accounts.create_token(uow, email, "e2e")
         finally:
             db.engine.dispose()
@@ -172,30 +200,43 @@ class Processes:
 
 def book_series_with_due_reminders(desk: FrontDesk, patients: int, name: str = "Reminder Clinic") -> int:
     """A clinic whose every booked session has one e-mail reminder due at once; book `patients` series; its id."""
-    clinic = desk.create("/api/v1/clinics", {"name": name, "timezone": "America/Chicago", "booking_horizon_days": 7})
-    path = f"/api/v1/clinics/{clinic['id']}"
-    for n in range(4):
-        desk.create(f"{path}/chairs", {"name": f"Chair {n}", "tags": ["iv"]})
-    _put(desk, f"{path}/staffing", {"nurses": dict.fromkeys(WEEKDAYS, 4)})
-    _put(desk, f"{path}/reminder-policy", ALL_DUE_NOW)
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    clinic_id = clinic_with_due_reminders(desk, chairs=4, nurses=4, name=name)
     for n in range(patients):
-        patient = desk.create(
-            "/api/v1/patients",
-            {
-                "given_name": f"Patient {n}",
-                "family_name": "Reminded",
-                "email": f"patient{n}@example.test",
-                "reminder_channels": ["email"],
-            },
-        )
-        status, answer = desk.propose(clinic["id"], patient["id"], tomorrow, maintenance=0)
+        patient_id = reminded_patient(desk, n)
+        status, answer = desk.propose(clinic_id, patient_id, tomorrow(), maintenance=0)
         assert status == 200, answer
         sessions = answer["proposals"][0]["sessions"]
         assert len(sessions) == SESSIONS, sessions
-        status, answer = desk.book(clinic["id"], patient["id"], sessions)
+        status, answer = desk.book(clinic_id, patient_id, sessions)
         assert status == 201, answer
+    return clinic_id
+
+
+def clinic_with_due_reminders(desk: FrontDesk, chairs: int, nurses: int, name: str = "Reminder Clinic") -> int:
+    """A Houston clinic with IV chairs whose reminders (one e-mail per session) are due the moment it is booked."""
+    clinic = desk.create("/api/v1/clinics", {"name": name, "timezone": "America/Chicago", "booking_horizon_days": 7})
+    path = f"/api/v1/clinics/{clinic['id']}"
+    for n in range(chairs):
+        desk.create(f"{path}/chairs", {"name": f"Chair {n}", "tags": ["iv"]})
+    _put(desk, f"{path}/staffing", {"nurses": dict.fromkeys(WEEKDAYS, nurses)})
+    _put(desk, f"{path}/reminder-policy", ALL_DUE_NOW)
     return clinic["id"]  # type: ignore[no-any-return]
+
+
+def reminded_patient(desk: FrontDesk, n: int) -> int:
+    """Patient n, reminded by e-mail at patient{n}@example.test."""
+    body = {
+        "given_name": f"Patient {n}",
+        "family_name": "Reminded",
+        "email": f"patient{n}@example.test",
+        "reminder_channels": ["email"],
+    }
+    return desk.create("/api/v1/patients", body)["id"]  # type: ignore[no-any-return]
+
+
+def tomorrow() -> str:
+    """The first day a series may start (UTC date): its sessions lie within the 60 days that make reminders due."""
+    return (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
 
 
 def _put(desk: FrontDesk, path: str, body: dict[str, Any]) -> None:

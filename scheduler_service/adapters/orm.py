@@ -59,10 +59,8 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
 
 
 class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
-    """A log-in attempt not (yet) known to have succeeded, counted by the log-in throttle for a while.
-
-    The account and the client are kept only as keyed hashes: the table must not become a list of who tried.
-    """
+    """A log-in attempt not known to have succeeded, counted by the throttle for a while.
+    Account and client are kept only as keyed hashes: the table must not become a list of who tried."""
 
     __tablename__ = "login_failures"
 

@@ -9,7 +9,3 @@ from __future__ import annotations
 import re
 
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def storable(value: str) -> bool:
-    return UNSTORABLE.search(value) is None

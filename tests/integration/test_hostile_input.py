@@ -592,6 +592,17 @@ def sunday_clinic(client: FlaskClient, auth: Any, clock: FixedClock) -> World:
     return World({"clinic_id": clinic["id"], "chair_id": chair.get_json()["id"], "patient_id": patient["id"]})
 
 
+def _book_one_spravato(client: FlaskClient, auth: Any, ids: dict[str, int], start: str) -> Any:
+    """POST a one-session Spravato series for the scene's patient starting at `start` (as sent, offset or not)."""
+    series = {
+        "patient_id": ids["patient_id"],
+        "clinic_id": ids["clinic_id"],
+        "protocol_key": "spravato-trd",
+        "sessions": [{"start": start}],
+    }
+    return client.post(f"{API}/series", json=series, headers=auth["front_desk"])
+
+
 def _availability(client: FlaskClient, auth: Any, clinic_id: int, day: str) -> list[dict[str, Any]]:
     response = client.get(
         f"{API}/clinics/{clinic_id}/availability",
@@ -650,16 +661,7 @@ def test_a_booking_start_with_an_offset_is_one_instant_even_on_the_spring_forwar
 ) -> None:
     """02:30-06:00 and 02:30-05:00 are real instants (03:30 CDT and 01:30 CST): the API takes them as such."""
     ids = sunday_clinic.ids
-    response = client.post(
-        f"{API}/series",
-        json={
-            "patient_id": ids["patient_id"],
-            "clinic_id": ids["clinic_id"],
-            "protocol_key": "spravato-trd",
-            "sessions": [{"start": f"{SPRING}T02:30:00{offset}"}],
-        },
-        headers=auth["front_desk"],
-    )
+    response = _book_one_spravato(client, auth, ids, f"{SPRING}T02:30:00{offset}")
 
     assert response.status_code == 201, response.get_json()
     start = datetime.fromisoformat(response.get_json()["appointments"][0]["start"])
@@ -669,16 +671,7 @@ def test_a_booking_start_with_an_offset_is_one_instant_even_on_the_spring_forwar
 
 def test_a_naive_booking_start_is_refused_naming_it(client: FlaskClient, auth: Any, sunday_clinic: World) -> None:
     ids, before = sunday_clinic.ids, stored_rows()
-    response = client.post(
-        f"{API}/series",
-        json={
-            "patient_id": ids["patient_id"],
-            "clinic_id": ids["clinic_id"],
-            "protocol_key": "spravato-trd",
-            "sessions": [{"start": f"{FALL}T01:30:00"}],
-        },
-        headers=auth["front_desk"],
-    )
+    response = _book_one_spravato(client, auth, ids, f"{FALL}T01:30:00")
 
     assert named_paths(assert_error_body(response, 422)) == {"sessions.0.start"}
     assert_nothing_written(before, "a naive start")
@@ -692,16 +685,7 @@ def test_a_time_typed_on_the_move_form_that_a_dst_change_skips_or_repeats_is_ref
     client: FlaskClient, auth: Any, sunday_clinic: World, day: str, time: str, why: str
 ) -> None:
     ids = sunday_clinic.ids
-    booked = client.post(
-        f"{API}/series",
-        json={
-            "patient_id": ids["patient_id"],
-            "clinic_id": ids["clinic_id"],
-            "protocol_key": "spravato-trd",
-            "sessions": [{"start": "2026-02-01T00:30:00-06:00"}],
-        },
-        headers=auth["front_desk"],
-    )
+    booked = _book_one_spravato(client, auth, ids, "2026-02-01T00:30:00-06:00")
     assert booked.status_code == 201, booked.get_json()
     appointment_id = booked.get_json()["appointments"][0]["id"]
     log_in(client, "front_desk")

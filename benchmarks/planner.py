@@ -133,7 +133,7 @@ def measure(chairs: int, months: int, utilization: float, repeats: int, alternat
     refused = set()
 
     def plan(n: int, occupancy: Occupancy | None = None) -> None:
-        ctx = PlanningContext(calendar, iv, occupancy or index, nows[n])
+        ctx = PlanningContext(calendar, iv, occupancy or index, nows[n], treatments=BUILTIN_PROTOCOLS)
         try:
             plan_series(ctx, maintenance_days=90, alternatives=alternatives)
         except NoPlan:  # timed all the same: a refusal must be as quick as a plan
@@ -143,7 +143,7 @@ def measure(chairs: int, months: int, utilization: float, repeats: int, alternat
         plan(n, Occupancy(calendar, bookings))
 
     def availability(n: int) -> None:
-        ctx = PlanningContext(calendar, iv, index, nows[n])
+        ctx = PlanningContext(calendar, iv, index, nows[n], treatments=BUILTIN_PROTOCOLS)
         free_starts(ctx, ctx.today, ctx.today + timedelta(days=13))
 
     warm = timed(plan, repeats)

@@ -82,6 +82,17 @@ class DayLoad:
         before = bisect_left(starts, end + turnover)
         return before == 0 or self._chair_reach[chair_id][before - 1] <= start
 
+    def neighbours(self, chair_id: int, start: int) -> tuple[int | None, int | None]:
+        """On a chair free at `start`: when the hold (visit + turnover) before it ends, and the next visit starts.
+
+        None where there is no visit before or after on this local day's list.
+        """
+        starts = self._chair_starts.get(chair_id)
+        if not starts:
+            return None, None
+        i = bisect_left(starts, start)
+        return (self._chair_reach[chair_id][i - 1] if i else None), (starts[i] if i < len(starts) else None)
+
     def least_headroom(self, start: int, end: int) -> int:
         """Fewest extra patients the nurses on duty could monitor at any moment of [start, end)."""
         edges, headroom = self._edges, self._headroom

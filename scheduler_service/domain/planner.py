@@ -6,8 +6,11 @@ Objective (lexicographic; lower wins at the first field that differs):
      continuing from past sessions skips this criterion.)
   2. Gaps closest to target: the sum over consecutive sessions (and from the last past session)
      of |gap - target gap of the later session's phase|, in that phase's unit.
-  3. Consistency for the patient: how many times the local start time or the chair changes
-     from one session to the next (and from the last past session).
+  3. Consistency for the patient and chair time kept usable, weighed alike: how many times the
+     local start time or the chair changes from one session to the next (and from the last past
+     session), plus the slots of chair time the sessions strand: free slots left before and after
+     a visit on its chair that no mix of the clinic's visits could fill (stranded.py). Booking one
+     request at a time, this keeps room for the courses still to come (benchmarks/README.md).
   4. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
      the session, so quieter slots and days win over piling onto the 8:00 peak.
 Remaining ties go to the earlier session, then to the lower chair id, session by session.
@@ -28,7 +31,7 @@ from .course import course_steps, maintenance_count
 from .errors import InvalidValue, NoPlan
 from .no_plan import explain_no_plan
 from .planning_context import PlanningContext
-from .series_paths import Group, Node, PathFinder
+from .series_paths import CHANGE, Group, Node, PathFinder
 from .series_search import INFEASIBLE, DaySearch, Problem, State
 
 DEFAULT_SEARCH_DAYS = 120  # how far after the from-date the first session may start
@@ -51,18 +54,20 @@ class Score:
     induction_ends: date | None
     gap_days_off_target: int
     changes: int
+    stranded_slots: int
     load: int
 
     @property
     def key(self) -> tuple[int, int, int, int]:
         ends = self.induction_ends.toordinal() if self.induction_ends else 0
-        return (ends, self.gap_days_off_target, self.changes, self.load)
+        return (ends, self.gap_days_off_target, self.changes + self.stranded_slots, self.load)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "induction_ends": self.induction_ends.isoformat() if self.induction_ends else None,
             "gap_days_off_target": self.gap_days_off_target,
             "changes": self.changes,
+            "stranded_slots": self.stranded_slots,
             "load": self.load,
         }
 
@@ -101,7 +106,7 @@ def plan_series(
 def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Plan]:
     """Up to `count` plans with distinct first starts, best first (empty when no plan exists)."""
     if not problem.steps:
-        return [Plan((), Score(None, 0, 0, 0))]
+        return [Plan((), Score(None, 0, 0, 0, 0))]
     search = DaySearch(ctx, problem)
     finder = PathFinder(ctx, search)
     chosen: list[Plan] = []
@@ -113,7 +118,9 @@ def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Pla
                 continue
             taken.add((state[1], node[2]))
             ends = date.fromordinal(score[0]) if score[0] else None
-            chosen.append(_plan(ctx, problem, finder.path(group, state, j), Score(ends, *score[1:4])))
+            path = finder.path(group, state, j)
+            stranded = sum(node[3] // CHANGE for _, node in path)
+            chosen.append(_plan(ctx, problem, path, Score(ends, score[1], score[2] - stranded, stranded, score[3])))
             if len(chosen) == count:
                 return chosen
     return chosen

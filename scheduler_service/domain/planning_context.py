@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from .clinic import Chair, ClinicCalendar
@@ -11,6 +12,7 @@ from .patients import Preferences
 from .protocols import Protocol
 from .slots import StartOption, find_options
 from .spacing import OpenDays
+from .stranded import hold_slots
 from .timewindows import minutes_of
 
 ANYTIME = Preferences()
@@ -26,7 +28,10 @@ class PlanningContext:
         occupancy: Occupancy,
         now: datetime,
         preferences: Preferences | None = None,
+        treatments: Sequence[Protocol] = (),
     ) -> None:
+        """`treatments`: every protocol the clinic books (the planned one is always counted), so the
+        planner can tell which free chair time a later visit could still use."""
         if now.tzinfo is None:
             raise InvalidValue("now", "must be timezone-aware")
         if occupancy.calendar is not calendar:
@@ -39,6 +44,16 @@ class PlanningContext:
         self.today = now.astimezone(calendar.zone).date()
         self.preferences = preferences or ANYTIME
         self.chairs: tuple[int, ...] = tuple(sorted(c.id for c in calendar.chairs if c.suits(protocol.required_tags)))
+        # Per usable chair: the slots each visit that could sit in it holds the chair for.
+        self.hold_slots = {
+            c.id: hold_slots(
+                [p for p in (protocol, *treatments) if c.suits(p.required_tags)],
+                calendar.turnover_minutes,
+                calendar.slot_minutes,
+            )
+            for c in calendar.chairs
+            if c.id in self.chairs
+        }
         self.visit_seconds = protocol.visit.total_minutes * 60
         self.turnover_seconds = calendar.turnover_minutes * 60
         prefs = self.preferences

@@ -3,8 +3,10 @@
 Every plan of a Group (see series_search.py) with the least gap cost from its first day only
 moves along "tight" day steps, where gap cost + cost to go equals the cost to go from before.
 Along those, a node is (start, chair) on the day of a state; a node's cost to the end is
-`changes * CHANGE + load`, where changes counts consecutive sessions whose local start time or
-chair differ. CHANGE exceeds any possible load total, so the integer compares like the pair.
+`(changes + stranded) * CHANGE + load`, where changes counts consecutive sessions whose local
+start time or chair differ and stranded sums the chair slots each session leaves unfillable
+(stranded.py). A node's own cost is `stranded * CHANGE + load`, so costs still add up along a
+path. CHANGE exceeds any possible load total, so the integer compares like the pair.
 
 The cheapest successor of a node (time t, chair c) is found without trying every pair:
 min(cost of (t, c) itself, best at time t + 1 change, best on chair c + 1 change, best overall
@@ -22,7 +24,7 @@ from .series_search import INFEASIBLE, DaySearch, State
 
 CHANGE = 1 << 40
 
-Node = tuple[int, int, int, int]  # (start epoch seconds, chair id, local minute, load)
+Node = tuple[int, int, int, int]  # (start epoch seconds, chair id, local minute, stranded * CHANGE + load)
 Ranked = tuple[tuple[int, int, int, int, int, int], State, int]  # (score + tie-break, state, node)
 
 
@@ -82,7 +84,7 @@ class Group:
 
 
 class PathFinder:
-    """Least (changes, load) costs of nodes along tight day steps, and the paths that achieve them."""
+    """Least (changes + stranded, load) costs of nodes along tight day steps, and the paths that achieve them."""
 
     def __init__(self, ctx: PlanningContext, search: DaySearch) -> None:
         self.ctx = ctx
@@ -95,7 +97,11 @@ class PathFinder:
     def nodes(self, day: date) -> list[Node]:
         found = self._nodes.get(day)
         if found is None:
-            found = self._nodes[day] = [(o.start, c, o.minute, o.load) for o in self.ctx.options(day) for c in o.chairs]
+            found = self._nodes[day] = [
+                (o.start, c, o.minute, stranded * CHANGE + o.load)
+                for o in self.ctx.options(day)
+                for c, stranded in zip(o.chairs, o.stranded, strict=True)
+            ]
         return found
 
     def _memo_key(self, group: Group, state: State) -> tuple[date | None, State]:
@@ -104,14 +110,14 @@ class PathFinder:
         return (group.key_day if key is not None and state[0] < key else None, state)
 
     def costs(self, group: Group, state: State) -> list[int]:
-        """Per node of `state`: least changes * CHANGE + load from it to the end."""
+        """Per node of `state`: least (changes + stranded) * CHANGE + load from it to the end."""
         memo_key = self._memo_key(group, state)
         found = self._costs.get(memo_key)
         if found is None:
             summaries = [self._summary(group, later) for later in group.tight(state)]
             found = []
-            for _, chair, minute, load in self.nodes(state[1]):
-                found.append(load + (min(_join(s, minute, chair) for s in summaries) if summaries else 0))
+            for _, chair, minute, own in self.nodes(state[1]):
+                found.append(own + (min(_join(s, minute, chair) for s in summaries) if summaries else 0))
             self._costs[memo_key] = found
         return found
 

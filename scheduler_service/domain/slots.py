@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from .occupancy import DayLoad, epoch
+from .stranded import stranded_slots
 
 if TYPE_CHECKING:
     from .planning_context import PlanningContext
@@ -32,6 +33,7 @@ class StartOption:
     minute: int
     load: int  # visits already in a chair during this visit: the levelling criterion
     chairs: tuple[int, ...]
+    stranded: tuple[int, ...]  # per chair: slots the visit would leave that no visit could fill
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def find_options(ctx: PlanningContext, day: date) -> tuple[StartOption, ...]:
         return ()
     load = ctx.occupancy.on(day)
     to_epoch = _wall_clock(calendar.zone, day)
-    slot, visit = calendar.slot_minutes, ctx.visit_seconds
+    slot, visit, turnover = calendar.slot_minutes, ctx.visit_seconds, ctx.turnover_seconds
     found = []
     for opens, closes in intervals:
         open_ts, close_ts = epoch(opens), epoch(closes)
@@ -88,9 +90,14 @@ def find_options(ctx: PlanningContext, day: date) -> tuple[StartOption, ...]:
                 continue
             if ctx.protocol.uses_nurse and not _nurses_can_take(ctx, load, day, minute, start):
                 continue
-            chairs = tuple(c for c in ctx.chairs if load.chair_free(c, start, start + visit, ctx.turnover_seconds))
+            span = (start, start + visit)
+            chairs = tuple(c for c in ctx.chairs if load.chair_free(c, *span, turnover))
             if chairs:
-                found.append(StartOption(start, minute, load.overlapping(start, start + visit), chairs))
+                stranded = tuple(
+                    stranded_slots(load, c, span, (open_ts, close_ts), turnover, slot * 60, ctx.hold_slots[c])
+                    for c in chairs
+                )
+                found.append(StartOption(start, minute, load.overlapping(*span), chairs, stranded))
     return tuple(found)
 
 

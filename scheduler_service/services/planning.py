@@ -85,7 +85,8 @@ def planning_context(
     """Calendar and bookings covering first..last, ready for the planner's questions."""
     calendar = load_calendar(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=1))
     bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2), leave_out)
-    return PlanningContext(calendar, protocol, Occupancy(calendar, bookings), now, preferences)
+    treatments = [to_domain(row) for row in uow.session.scalars(select(orm.Protocol))]
+    return PlanningContext(calendar, protocol, Occupancy(calendar, bookings), now, preferences, treatments)
 
 
 def load_bookings(

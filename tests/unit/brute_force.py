@@ -24,9 +24,42 @@ class Node:
     minute: int
     chair: int
     load: int
+    stranded: int
 
 
-def valid_nodes(calendar, protocol, bookings, now, preferences, day: date) -> list[Node]:  # type: ignore[no-untyped-def]
+def most_filled(slots: int, sizes: list[int]) -> int:
+    """The largest total of holds (any number of each size) that fits in `slots`: every reachable sum, by hand."""
+    reachable = {0}
+    frontier = [0]
+    while frontier:
+        total = frontier.pop()
+        for size in sizes:
+            if total + size <= slots and total + size not in reachable:
+                reachable.add(total + size)
+                frontier.append(total + size)
+    return max(reachable)
+
+
+def stranded(calendar, treatments, bookings, chair_id, begin, end, stretch) -> int:  # type: ignore[no-untyped-def]
+    """Whole free slots before and after [begin, end) on the chair, inside its stretch, that no visit fits."""
+    slot, turnover = timedelta(minutes=calendar.slot_minutes), timedelta(minutes=calendar.turnover_minutes)
+    chair = next(c for c in calendar.chairs if c.id == chair_id)
+    sizes = sorted(
+        {
+            -(-(p.visit.total_minutes + calendar.turnover_minutes) // calendar.slot_minutes)
+            for p in treatments
+            if p.required_tags <= chair.tags
+        }
+    )
+    held = [(b.start.astimezone(UTC), b.end.astimezone(UTC) + turnover) for b in bookings if b.chair_id == chair_id]
+    opens, closes = stretch
+    free_from = max([opens] + [until for since, until in held if since < begin])
+    free_to = min([closes + turnover] + [since for since, _ in held if since >= begin])
+    pieces = [(begin - free_from) // slot, (free_to - end - turnover) // slot]
+    return sum(n - most_filled(n, sizes) for n in pieces)
+
+
+def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treatments=()) -> list[Node]:  # type: ignore[no-untyped-def]
     """Every start and chair on `day` the rule book accepts for one visit."""
     zone, found = calendar.zone, []
     visit = timedelta(minutes=protocol.visit.total_minutes)
@@ -37,12 +70,14 @@ def valid_nodes(calendar, protocol, bookings, now, preferences, day: date) -> li
         if (back.date(), back.hour * 60 + back.minute) != (day, minute):
             continue  # a wall time the DST change skips
         begin = start.astimezone(UTC)
-        if not any(a <= begin and begin + visit <= b for a, b in stretches):
+        stretch = next(((a, b) for a, b in stretches if a <= begin and begin + visit <= b), None)
+        if stretch is None:
             continue  # cheap pre-filter; the rule book says the same, slowly
         load = sum(1 for b in bookings if b.start.astimezone(UTC) < begin + visit and begin < b.end.astimezone(UTC))
         for chair in calendar.chairs:
             if not session_breaks(calendar, protocol, bookings, start, chair.id, now, preferences):
-                found.append(Node(day, minute, chair.id, load))
+                lost = stranded(calendar, [protocol, *treatments], bookings, chair.id, begin, begin + visit, stretch)
+                found.append(Node(day, minute, chair.id, load, lost))
     return found
 
 
@@ -57,6 +92,7 @@ def best_per_first_start(
     maintenance: int,
     done: list[tuple[datetime, int]] | None = None,
     keep_history_limits: bool = True,
+    treatments: tuple[Protocol, ...] = (),
 ) -> list[tuple[int, int, int, int]]:
     """The best score of each distinct first start, sorted: what plan + alternatives must reproduce.
 
@@ -74,7 +110,7 @@ def best_per_first_start(
 
     def nodes_on(day: date) -> list[Node]:
         if day not in cache:
-            cache[day] = valid_nodes(calendar, protocol, bookings, now, preferences, day)
+            cache[day] = valid_nodes(calendar, protocol, bookings, now, preferences, day, treatments)
         return cache[day]
 
     def candidate_days(index: int, days: list[date]) -> list[date]:
@@ -114,8 +150,8 @@ def best_per_first_start(
                 c2 += abs(gap_between(calendar, phase, days[index - 1], days[index]) - phase.spacing.target_days)
         habits = [(anchor[1], anchor[2])] if anchor else []
         habits += [(n.minute, n.chair) for n in chain]
-        c3 = sum((a[0] != b[0]) + (a[1] != b[1]) for a, b in zip(habits, habits[1:], strict=False))
-        return (c1, c2, c3, sum(n.load for n in chain))
+        changes = sum((a[0] != b[0]) + (a[1] != b[1]) for a, b in zip(habits, habits[1:], strict=False))
+        return (c1, c2, changes + sum(n.stranded for n in chain), sum(n.load for n in chain))
 
     def extend(chain: list[Node]) -> None:
         index = len(done) + len(chain)

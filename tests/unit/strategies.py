@@ -34,6 +34,7 @@ class Instance:
     search_days: int
     maintenance: int
     done: list[tuple[datetime, int]] = field(default_factory=list)
+    treatments: tuple[Protocol, ...] = ()  # the clinic's other protocols: what stranded chair time is judged by
 
 
 def _clock(minutes: int) -> str:
@@ -150,7 +151,10 @@ def instances(draw, small: bool = True) -> Instance:  # type: ignore[no-untyped-
     )
     from_date = first + timedelta(days=draw(st.integers(0, 2)))
     search_days = draw(st.integers(1, 5 if small else 30))
-    return Instance(calendar, protocol, bookings, now, prefs, from_date, search_days, maintenance)
+    treatments = tuple(draw(st.lists(protocols(small), max_size=2)))
+    return Instance(
+        calendar, protocol, bookings, now, prefs, from_date, search_days, maintenance, treatments=treatments
+    )
 
 
 @st.composite
@@ -169,7 +173,9 @@ def histories(draw, instance: Instance, most: int = 2) -> list[tuple[datetime, i
 
 def planning_context(instance: Instance) -> PlanningContext:
     occupancy = Occupancy(instance.calendar, instance.bookings)
-    return PlanningContext(instance.calendar, instance.protocol, occupancy, instance.now, instance.preferences)
+    return PlanningContext(
+        instance.calendar, instance.protocol, occupancy, instance.now, instance.preferences, instance.treatments
+    )
 
 
 def has_sessions_left(instance: Instance, done: list[tuple[datetime, int]]) -> bool:

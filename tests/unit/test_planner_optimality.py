@@ -38,6 +38,7 @@ def exhaustive_best(
         instance.maintenance,
         done,
         keep_history_limits=keep_history_limits,
+        treatments=instance.treatments,
     )
 
 

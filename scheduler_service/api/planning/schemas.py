@@ -10,7 +10,9 @@ from ..fields import Day, InputSchema, StrictInt
 OBJECTIVE = (
     "Plans are optimal for this order of criteria: (1) earliest completion of the induction phase; "
     "(2) gaps closest to each phase's target gap; (3) consistency for the patient (same time of day "
-    "and chair across sessions); (4) a level clinic load (quieter slots and days before the peak). "
+    "and chair across sessions) and chair time kept usable, weighed alike: each change of time or "
+    "chair counts as much as one slot of chair time a session strands (free slots beside it that no "
+    "visit of the clinic could fill); (4) a level clinic load (quieter slots and days before the peak). "
     "Every session is checked against opening hours, holidays and closures, a free chair with the "
     "protocol's tags (visit plus turnover), nurse monitoring capacity, starts per slot, the phase's "
     "spacing and course window, and the patient's preferred weekdays and start times."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
@@ -92,6 +92,18 @@ class DayLoad:
             return None, None
         i = bisect_left(starts, start)
         return (self._chair_reach[chair_id][i - 1] if i else None), (starts[i] if i < len(starts) else None)
+
+    def free_pieces(self, chair_id: int, opens: int, until: int) -> Iterator[tuple[int, int]]:
+        """The free stretches of a chair between `opens` and `until`: the gaps between its holds."""
+        free_from = opens
+        for start, reach in zip(self._chair_starts.get(chair_id, ()), self._chair_reach.get(chair_id, ()), strict=True):
+            if start >= until:
+                break
+            if start > free_from:
+                yield free_from, start
+            free_from = max(free_from, reach)
+        if until > free_from:
+            yield free_from, until
 
     def least_headroom(self, start: int, end: int) -> int:
         """Fewest extra patients the nurses on duty could monitor at any moment of [start, end)."""

@@ -9,8 +9,10 @@ Objective (lexicographic; lower wins at the first field that differs):
   3. Consistency for the patient and chair time kept usable, weighed alike: how many times the
      local start time or the chair changes from one session to the next (and from the last past
      session), plus the slots of chair time the sessions strand: free slots left before and after
-     a visit on its chair that no mix of the clinic's visits could fill (stranded.py). Booking one
-     request at a time, this keeps room for the courses still to come (benchmarks/README.md).
+     a visit on its chair that no mix of the clinic's visits could fill (stranded.py), plus the
+     rooms for the clinic's longest visit they take on days with few such rooms left
+     (long_rooms.py). Booking one request at a time, this keeps room for the courses still to
+     come (benchmarks/README.md).
   4. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
      the session, so quieter slots and days win over piling onto the 8:00 peak.
 Remaining ties go to the earlier session, then to the lower chair id, session by session.
@@ -31,7 +33,7 @@ from .course import course_steps, maintenance_count
 from .errors import InvalidValue, NoPlan
 from .no_plan import explain_no_plan
 from .planning_context import PlanningContext
-from .series_paths import CHANGE, Group, Node, PathFinder
+from .series_paths import Group, Node, PathFinder
 from .series_search import INFEASIBLE, DaySearch, Problem, State
 
 DEFAULT_SEARCH_DAYS = 120  # how far after the from-date the first session may start
@@ -55,12 +57,13 @@ class Score:
     gap_days_off_target: int
     changes: int
     stranded_slots: int
+    long_rooms_taken: int
     load: int
 
     @property
     def key(self) -> tuple[int, int, int, int]:
         ends = self.induction_ends.toordinal() if self.induction_ends else 0
-        return (ends, self.gap_days_off_target, self.changes + self.stranded_slots, self.load)
+        return (ends, self.gap_days_off_target, self.changes + self.stranded_slots + self.long_rooms_taken, self.load)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -68,6 +71,7 @@ class Score:
             "gap_days_off_target": self.gap_days_off_target,
             "changes": self.changes,
             "stranded_slots": self.stranded_slots,
+            "long_rooms_taken": self.long_rooms_taken,
             "load": self.load,
         }
 
@@ -106,7 +110,7 @@ def plan_series(
 def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Plan]:
     """Up to `count` plans with distinct first starts, best first (empty when no plan exists)."""
     if not problem.steps:
-        return [Plan((), Score(None, 0, 0, 0, 0))]
+        return [Plan((), Score(None, 0, 0, 0, 0, 0))]
     search = DaySearch(ctx, problem)
     finder = PathFinder(ctx, search)
     chosen: list[Plan] = []
@@ -119,8 +123,9 @@ def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Pla
             taken.add((state[1], node[2]))
             ends = date.fromordinal(score[0]) if score[0] else None
             path = finder.path(group, state, j)
-            stranded = sum(node[3] // CHANGE for _, node in path)
-            chosen.append(_plan(ctx, problem, path, Score(ends, score[1], score[2] - stranded, stranded, score[3])))
+            stranded, rooms = _chair_time_kept(ctx, path)
+            changes = score[2] - stranded - rooms
+            chosen.append(_plan(ctx, problem, path, Score(ends, score[1], changes, stranded, rooms, score[3])))
             if len(chosen) == count:
                 return chosen
     return chosen
@@ -134,6 +139,17 @@ def _groups(search: DaySearch) -> Iterator[Group]:
     for day in search.key_days():
         if search.tail(search.key, day) < INFEASIBLE:
             yield Group(search, day)
+
+
+def _chair_time_kept(ctx: PlanningContext, path: list[tuple[State, Node]]) -> tuple[int, int]:
+    """The plan's stranded slots and long-visit rooms taken, read back from each session's start and chair."""
+    stranded = rooms = 0
+    for (_, day, _), (start, chair, _, _) in path:
+        k, option = next((k, o) for k, o in enumerate(ctx.options(day)) if o.start == start)
+        session_stranded, session_rooms = ctx.costs(day)[k][option.chairs.index(chair)]
+        stranded += session_stranded
+        rooms += session_rooms
+    return stranded, rooms
 
 
 def _plan(ctx: PlanningContext, problem: Problem, path: list[tuple[State, Node]], score: Score) -> Plan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
+from .chair_time import ChairCosts, day_costs
 from .clinic import Chair, ClinicCalendar
 from .errors import InvalidValue
 from .occupancy import Occupancy, epoch
@@ -54,6 +55,7 @@ class PlanningContext:
             for c in calendar.chairs
             if c.id in self.chairs
         }
+        self.longest = {c: max(sizes) for c, sizes in self.hold_slots.items()}  # slots of its longest visit
         self.visit_seconds = protocol.visit.total_minutes * 60
         self.turnover_seconds = calendar.turnover_minutes * 60
         prefs = self.preferences
@@ -61,6 +63,7 @@ class PlanningContext:
         self.latest_minute = minutes_of(prefs.latest_start) if prefs.latest_start else 24 * 60
         self.open_days = OpenDays(calendar)
         self._options: dict[date, tuple[StartOption, ...]] = {}
+        self._costs: dict[date, tuple[ChairCosts, ...]] = {}
         self._nurses: dict[tuple[int, int], int] = {}
 
     def chair(self, chair_id: int) -> Chair | None:
@@ -78,4 +81,11 @@ class PlanningContext:
         found = self._options.get(day)
         if found is None:
             found = self._options[day] = find_options(self, day)
+        return found
+
+    def costs(self, day: date) -> tuple[ChairCosts, ...]:
+        """Per free start of `day`, per free chair: the chair time it would not keep usable (chair_time.py)."""
+        found = self._costs.get(day)
+        if found is None:
+            found = self._costs[day] = day_costs(self, day)
         return found

@@ -3,10 +3,11 @@
 Every plan of a Group (see series_search.py) with the least gap cost from its first day only
 moves along "tight" day steps, where gap cost + cost to go equals the cost to go from before.
 Along those, a node is (start, chair) on the day of a state; a node's cost to the end is
-`(changes + stranded) * CHANGE + load`, where changes counts consecutive sessions whose local
-start time or chair differ and stranded sums the chair slots each session leaves unfillable
-(stranded.py). A node's own cost is `stranded * CHANGE + load`, so costs still add up along a
-path. CHANGE exceeds any possible load total, so the integer compares like the pair.
+`(changes + kept) * CHANGE + load`, where changes counts consecutive sessions whose local
+start time or chair differ and kept sums, per session, the chair slots it leaves unfillable
+(stranded.py) and the scarce rooms for the longest visit it takes (long_rooms.py, chair_time.py). A node's own
+cost is `kept * CHANGE + load`, so costs still add up along a path. CHANGE exceeds any possible
+load total, so the integer compares like the pair.
 
 The cheapest successor of a node (time t, chair c) is found without trying every pair:
 min(cost of (t, c) itself, best at time t + 1 change, best on chair c + 1 change, best overall
@@ -24,7 +25,7 @@ from .series_search import INFEASIBLE, DaySearch, State
 
 CHANGE = 1 << 40
 
-Node = tuple[int, int, int, int]  # (start epoch seconds, chair id, local minute, stranded * CHANGE + load)
+Node = tuple[int, int, int, int]  # (start epoch seconds, chair id, local minute, kept * CHANGE + load)
 Ranked = tuple[tuple[int, int, int, int, int, int], State, int]  # (score + tie-break, state, node)
 
 
@@ -84,7 +85,7 @@ class Group:
 
 
 class PathFinder:
-    """Least (changes + stranded, load) costs of nodes along tight day steps, and the paths that achieve them."""
+    """Least (changes + kept, load) costs of nodes along tight day steps, and the paths that achieve them."""
 
     def __init__(self, ctx: PlanningContext, search: DaySearch) -> None:
         self.ctx = ctx
@@ -98,9 +99,9 @@ class PathFinder:
         found = self._nodes.get(day)
         if found is None:
             found = self._nodes[day] = [
-                (o.start, c, o.minute, stranded * CHANGE + o.load)
-                for o in self.ctx.options(day)
-                for c, stranded in zip(o.chairs, o.stranded, strict=True)
+                (o.start, c, o.minute, (stranded + rooms) * CHANGE + o.load)
+                for o, costs in zip(self.ctx.options(day), self.ctx.costs(day), strict=True)
+                for c, (stranded, rooms) in zip(o.chairs, costs, strict=True)
             ]
         return found
 
@@ -110,7 +111,7 @@ class PathFinder:
         return (group.key_day if key is not None and state[0] < key else None, state)
 
     def costs(self, group: Group, state: State) -> list[int]:
-        """Per node of `state`: least (changes + stranded) * CHANGE + load from it to the end."""
+        """Per node of `state`: least (changes + kept) * CHANGE + load from it to the end."""
         memo_key = self._memo_key(group, state)
         found = self._costs.get(memo_key)
         if found is None:

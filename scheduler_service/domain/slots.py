@@ -16,7 +16,6 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from .occupancy import DayLoad, epoch
-from .stranded import stranded_slots
 
 if TYPE_CHECKING:
     from .planning_context import PlanningContext
@@ -33,7 +32,6 @@ class StartOption:
     minute: int
     load: int  # visits already in a chair during this visit: the levelling criterion
     chairs: tuple[int, ...]
-    stranded: tuple[int, ...]  # per chair: slots the visit would leave that no visit could fill
 
 
 @dataclass(frozen=True)
@@ -93,11 +91,7 @@ def find_options(ctx: PlanningContext, day: date) -> tuple[StartOption, ...]:
             span = (start, start + visit)
             chairs = tuple(c for c in ctx.chairs if load.chair_free(c, *span, turnover))
             if chairs:
-                stranded = tuple(
-                    stranded_slots(load, c, span, (open_ts, close_ts), turnover, slot * 60, ctx.hold_slots[c])
-                    for c in chairs
-                )
-                found.append(StartOption(start, minute, load.overlapping(*span), chairs, stranded))
+                found.append(StartOption(start, minute, load.overlapping(*span), chairs))
     return tuple(found)
 
 

@@ -45,13 +45,18 @@ def stranded_slots(
 ) -> int:
     """Slots a visit [start, end) on a free chair strands before and after it, inside its opening stretch.
 
-    Seconds throughout; `stretch` is the opening stretch holding the visit. The piece after runs
-    to the next visit or, at closing time, to close + turnover: the last visit of the day still
-    has its turnover, and it may fall after closing.
+    Seconds throughout; `stretch` is the opening stretch holding the visit.
     """
-    (start, end), (opens, closes) = visit, stretch
+    (start, end) = visit
+    free_from, free_to = free_piece(load, chair_id, start, stretch, turnover)
+    return unfillable((start - free_from) // slot, sizes) + unfillable((free_to - end - turnover) // slot, sizes)
+
+
+def free_piece(load: DayLoad, chair_id: int, start: int, stretch: tuple[int, int], turnover: int) -> tuple[int, int]:
+    """The free stretch of a chair free at `start`, inside its opening stretch: from the end of the hold before
+    (or the opening) to the next visit (or closing time + turnover: the day's last visit still has its turnover)."""
+    opens, closes = stretch
     before, after = load.neighbours(chair_id, start)
-    piece_before = start - max(before if before is not None else opens, opens)
-    last = closes + turnover if after is None else min(after, closes + turnover)
-    piece_after = last - (end + turnover)
-    return unfillable(piece_before // slot, sizes) + unfillable(piece_after // slot, sizes)
+    free_from = opens if before is None else max(before, opens)
+    free_to = closes + turnover if after is None else min(after, closes + turnover)
+    return free_from, free_to

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from scheduler_service.domain.clinic import ClinicCalendar
+from scheduler_service.domain.long_rooms import KEEP_LONG_ROOMS
 from scheduler_service.domain.occupancy import Booking
 from scheduler_service.domain.patients import Preferences
 from scheduler_service.domain.protocols import Protocol
@@ -24,7 +25,7 @@ class Node:
     minute: int
     chair: int
     load: int
-    stranded: int
+    stranded: int  # chair time kept usable: stranded slots plus long-visit rooms charged
 
 
 def most_filled(slots: int, sizes: list[int]) -> int:
@@ -40,23 +41,67 @@ def most_filled(slots: int, sizes: list[int]) -> int:
     return max(reachable)
 
 
+def hold_sizes(calendar, treatments, chair) -> list[int]:  # type: ignore[no-untyped-def]
+    """Slots each visit that may sit in the chair holds it for: visit + turnover, rounded up to the grid."""
+    minutes = [p.visit.total_minutes + calendar.turnover_minutes for p in treatments if p.required_tags <= chair.tags]
+    return sorted({-(-m // calendar.slot_minutes) for m in minutes})
+
+
+def held(calendar, bookings, chair_id) -> list[tuple[datetime, datetime]]:  # type: ignore[no-untyped-def]
+    turnover = timedelta(minutes=calendar.turnover_minutes)
+    return [(b.start.astimezone(UTC), b.end.astimezone(UTC) + turnover) for b in bookings if b.chair_id == chair_id]
+
+
+def free_around(calendar, bookings, chair_id, begin, stretch) -> tuple[datetime, datetime]:  # type: ignore[no-untyped-def]
+    """The free stretch of the chair holding `begin`: from the last hold's end (or opening) to the next visit."""
+    holds, (opens, closes) = held(calendar, bookings, chair_id), stretch
+    free_from = max([opens] + [until for since, until in holds if since < begin])
+    free_to = min([closes + timedelta(minutes=calendar.turnover_minutes)] + [s for s, _ in holds if s >= begin])
+    return free_from, free_to
+
+
 def stranded(calendar, treatments, bookings, chair_id, begin, end, stretch) -> int:  # type: ignore[no-untyped-def]
     """Whole free slots before and after [begin, end) on the chair, inside its stretch, that no visit fits."""
     slot, turnover = timedelta(minutes=calendar.slot_minutes), timedelta(minutes=calendar.turnover_minutes)
-    chair = next(c for c in calendar.chairs if c.id == chair_id)
-    sizes = sorted(
-        {
-            -(-(p.visit.total_minutes + calendar.turnover_minutes) // calendar.slot_minutes)
-            for p in treatments
-            if p.required_tags <= chair.tags
-        }
-    )
-    held = [(b.start.astimezone(UTC), b.end.astimezone(UTC) + turnover) for b in bookings if b.chair_id == chair_id]
-    opens, closes = stretch
-    free_from = max([opens] + [until for since, until in held if since < begin])
-    free_to = min([closes + turnover] + [since for since, _ in held if since >= begin])
+    sizes = hold_sizes(calendar, treatments, next(c for c in calendar.chairs if c.id == chair_id))
+    free_from, free_to = free_around(calendar, bookings, chair_id, begin, stretch)
     pieces = [(begin - free_from) // slot, (free_to - end - turnover) // slot]
     return sum(n - most_filled(n, sizes) for n in pieces)
+
+
+def long_rooms_charged(calendar, protocol, treatments, bookings, chair_id, begin, end, stretch) -> int:  # type: ignore[no-untyped-def]
+    """Rooms for the chair's longest visit that [begin, end) breaks, counted only when the day keeps too few.
+
+    A room: a free run of whole slots as long as the longest visit a chair takes, on the chairs that
+    take this protocol; free time is walked minute by minute here, not through the planner's arrays.
+    """
+    slot, turnover = timedelta(minutes=calendar.slot_minutes), timedelta(minutes=calendar.turnover_minutes)
+    opens, closes = stretch
+    usable = [c for c in calendar.chairs if protocol.required_tags <= c.tags]
+    longest = {c.id: max(hold_sizes(calendar, [protocol, *treatments], c)) for c in usable}
+
+    def rooms(chair: int, length: timedelta) -> int:
+        return (length // slot) // longest[chair]
+
+    left = 0
+    for chair in usable:
+        holds, run, moment = held(calendar, bookings, chair.id), timedelta(0), opens
+        while moment < closes + turnover:
+            if any(since <= moment < until for since, until in holds):
+                left, run = left + rooms(chair.id, run), timedelta(0)
+            else:
+                run += timedelta(minutes=1)
+            moment += timedelta(minutes=1)
+        left += rooms(chair.id, run)
+    free_from, free_to = free_around(calendar, bookings, chair_id, begin, stretch)
+    own = (end + turnover - begin) / slot > longest[chair_id] - 1
+    taken = (
+        rooms(chair_id, free_to - free_from)
+        - rooms(chair_id, begin - free_from)
+        - rooms(chair_id, free_to - end - turnover)
+        - own
+    )
+    return taken if taken > 0 and left - taken < KEEP_LONG_ROOMS else 0
 
 
 def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treatments=()) -> list[Node]:  # type: ignore[no-untyped-def]
@@ -76,7 +121,9 @@ def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treat
         load = sum(1 for b in bookings if b.start.astimezone(UTC) < begin + visit and begin < b.end.astimezone(UTC))
         for chair in calendar.chairs:
             if not session_breaks(calendar, protocol, bookings, start, chair.id, now, preferences):
-                lost = stranded(calendar, [protocol, *treatments], bookings, chair.id, begin, begin + visit, stretch)
+                span = (begin, begin + visit)
+                lost = stranded(calendar, [protocol, *treatments], bookings, chair.id, *span, stretch)
+                lost += long_rooms_charged(calendar, protocol, treatments, bookings, chair.id, *span, stretch)
                 found.append(Node(day, minute, chair.id, load, lost))
     return found
 

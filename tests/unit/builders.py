@@ -121,3 +121,14 @@ def context(
 def local_times(sessions) -> list[str]:  # type: ignore[no-untyped-def]
     """'Mon 11-23 09:00' per session: what a front desk reads."""
     return [s.start.strftime("%a %m-%d %H:%M") for s in sessions]
+
+
+def beside_visit(ctx: PlanningContext, when: datetime, chair_id: int, measure, extra):  # type: ignore[no-untyped-def]
+    """`measure(day load, chair, visit span, opening stretch, turnover, slot, extra)` for a visit at `when`."""
+    day = when.date()
+    (opens, closes) = ctx.calendar.open_intervals(day)[0]
+    start = int(when.timestamp())
+    span, stretch = (start, start + ctx.visit_seconds), (int(opens.timestamp()), int(closes.timestamp()))
+    return measure(
+        ctx.occupancy.on(day), chair_id, span, stretch, ctx.turnover_seconds, ctx.calendar.slot_minutes * 60, extra
+    )

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 
 from scheduler_service.domain.builtin_protocols import BUILTIN_PROTOCOLS
-from scheduler_service.domain.occupancy import epoch
 from scheduler_service.domain.planning_context import PlanningContext
 from scheduler_service.domain.stranded import hold_slots, stranded_slots, unfillable
 
-from .builders import at, booking, builtin, chair, clinic, context
+from .builders import at, beside_visit, booking, builtin, chair, clinic, context
 
 MONDAY = at("2027-06-07 08:00")
 IV, SPRAVATO, PAIN = 8, 11, 20  # slots held: 100, 150 and 285 minutes of visit, 15 of turnover, on a 15-minute grid
@@ -40,18 +39,7 @@ def test_unfillable_slots_are_what_the_best_mix_of_visits_leaves(slots, sizes, l
 
 
 def stranded_at(ctx, when, chair_id):  # type: ignore[no-untyped-def]
-    day = when.date()
-    (opens, closes) = ctx.calendar.open_intervals(day)[0]
-    start = epoch(when)
-    return stranded_slots(
-        ctx.occupancy.on(day),
-        chair_id,
-        (start, start + ctx.visit_seconds),
-        (epoch(opens), epoch(closes)),
-        ctx.turnover_seconds,
-        ctx.calendar.slot_minutes * 60,
-        ctx.hold_slots[chair_id],
-    )
+    return beside_visit(ctx, when, chair_id, stranded_slots, ctx.hold_slots[chair_id])
 
 
 def test_a_visit_beside_another_strands_nothing_and_one_just_after_the_opening_strands_the_slots_before_it():

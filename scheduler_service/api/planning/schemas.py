@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from ...domain.long_rooms import KEEP_LONG_ROOMS
 from ..fields import Day, InputSchema, StrictInt
 
 OBJECTIVE = (
@@ -12,7 +13,9 @@ OBJECTIVE = (
     "(2) gaps closest to each phase's target gap; (3) consistency for the patient (same time of day "
     "and chair across sessions) and chair time kept usable, weighed alike: each change of time or "
     "chair counts as much as one slot of chair time a session strands (free slots beside it that no "
-    "visit of the clinic could fill); (4) a level clinic load (quieter slots and days before the peak). "
+    "visit of the clinic could fill) and as one room for the clinic's longest visit it breaks on a "
+    f"day with fewer than {KEEP_LONG_ROOMS} such rooms left; (4) a level clinic load (quieter slots and "
+    "days before the peak). "
     "Every session is checked against opening hours, holidays and closures, a free chair with the "
     "protocol's tags (visit plus turnover), nurse monitoring capacity, starts per slot, the phase's "
     "spacing and course window, and the patient's preferred weekdays and start times."

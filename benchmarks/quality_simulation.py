@@ -40,21 +40,24 @@ class Outcome:
 
 
 def online_desk(patience_days: int) -> Desk:
-    """Ask the planner (3 proposals, the API's default) and book the best one starting within the patient's patience."""
+    """Ask the planner for plans starting within the patient's patience (latest_date) and book the best one."""
 
     def choose(uow: UnitOfWork, arrival: Arrival, clinic_id: int, patient_id: int) -> list[RequestedSession] | None:
+        today = arrival.at.date()
         request = ProposalRequest(
-            patient_id, clinic_id, arrival.at.date(), protocol_key=arrival.protocol_key, maintenance_sessions=0
+            patient_id,
+            clinic_id,
+            today,
+            protocol_key=arrival.protocol_key,
+            maintenance_sessions=0,
+            alternatives=0,
+            latest_date=today + timedelta(days=patience_days),
         )
         try:
-            plans = propose_series(uow, request, arrival.at)
+            best = propose_series(uow, request, arrival.at)[0]
         except NoPlan:
             return None
-        latest = arrival.at.date() + timedelta(days=patience_days)
-        for plan in plans:
-            if plan.sessions[0].start.date() <= latest:
-                return [RequestedSession(s.start, s.chair_id) for s in plan.sessions]
-        return None
+        return [RequestedSession(s.start, s.chair_id) for s in best.sessions]
 
     return choose
 

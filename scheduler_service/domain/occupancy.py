@@ -139,8 +139,12 @@ def _step_function(changes: list[tuple[int, int]]) -> tuple[list[int], list[int]
 class Occupancy:
     """Every booking of a clinic, grouped by the local days each one touches."""
 
-    def __init__(self, calendar: ClinicCalendar, bookings: Iterable[Booking]) -> None:
+    def __init__(
+        self, calendar: ClinicCalendar, bookings: Iterable[Booking], known: tuple[date, date] | None = None
+    ) -> None:
+        """`known`: the first and last local day whose bookings were all loaded (None: every day's were)."""
         self.calendar = calendar
+        self.known = known
         self._by_day: dict[date, list[Booking]] = defaultdict(list)
         self._days: dict[date, DayLoad] = {}
         self.count = 0
@@ -153,6 +157,9 @@ class Occupancy:
                 first += timedelta(days=1)
                 self._by_day[first].append(booking)
             self.count += 1
+
+    def knows(self, day: date) -> bool:
+        return self.known is None or self.known[0] <= day <= self.known[1]
 
     def on(self, day: date) -> DayLoad:
         load = self._days.get(day)

@@ -10,9 +10,9 @@ Objective (lexicographic; lower wins at the first field that differs):
      local start time or the chair changes from one session to the next (and from the last past
      session), plus the slots of chair time the sessions strand: free slots left before and after
      a visit on its chair that no mix of the clinic's visits could fill (stranded.py), plus the
-     rooms for the clinic's longest visit they take on days with few such rooms left
-     (long_rooms.py). Booking one request at a time, this keeps room for the courses still to
-     come (benchmarks/README.md).
+     courses of the clinic's longest visit (a pain infusion five clinic days in a row) that could
+     no longer run through a session's day, while few could (long_rooms.py). Booking one request
+     at a time, this keeps room for the courses still to come (benchmarks/README.md).
   4. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
      the session, so quieter slots and days win over piling onto the 8:00 peak.
 Remaining ties go to the earlier session, then to the lower chair id, session by session.
@@ -37,6 +37,7 @@ from .series_paths import Group, Node, PathFinder
 from .series_search import INFEASIBLE, DaySearch, Problem, State
 
 DEFAULT_SEARCH_DAYS = 120  # how far after the from-date the first session may start
+MAX_SEARCH_DAYS = 730
 MAX_ALTERNATIVES = 10
 
 
@@ -172,5 +173,5 @@ def _plan(ctx: PlanningContext, problem: Problem, path: list[tuple[State, Node]]
 def check_limits(alternatives: int, search_days: int) -> None:
     if not 0 <= alternatives <= MAX_ALTERNATIVES:
         raise InvalidValue("alternatives", f"must be between 0 and {MAX_ALTERNATIVES}")
-    if not 1 <= search_days <= 730:
-        raise InvalidValue("search_days", "must be between 1 and 730")
+    if not 1 <= search_days <= MAX_SEARCH_DAYS:
+        raise InvalidValue("search_days", f"must be between 1 and {MAX_SEARCH_DAYS}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from .chair_time import ChairCosts, day_costs
+from .chair_time import ChairCosts, day_costs, free_rooms
 from .clinic import Chair, ClinicCalendar
 from .errors import InvalidValue
+from .long_rooms import room_run
 from .occupancy import Occupancy, epoch
 from .patients import Preferences
 from .protocols import Protocol
@@ -45,17 +46,17 @@ class PlanningContext:
         self.today = now.astimezone(calendar.zone).date()
         self.preferences = preferences or ANYTIME
         self.chairs: tuple[int, ...] = tuple(sorted(c.id for c in calendar.chairs if c.suits(protocol.required_tags)))
-        # Per usable chair: the slots each visit that could sit in it holds the chair for.
-        self.hold_slots = {
-            c.id: hold_slots(
-                [p for p in (protocol, *treatments) if c.suits(p.required_tags)],
-                calendar.turnover_minutes,
-                calendar.slot_minutes,
-            )
+        # Per usable chair: the protocols whose visits could sit in it, and the slots each holds it for.
+        sharing = {
+            c.id: [p for p in (protocol, *treatments) if c.suits(p.required_tags)]
             for c in calendar.chairs
             if c.id in self.chairs
         }
+        turnover, slot = calendar.turnover_minutes, calendar.slot_minutes
+        self.hold_slots = {c: hold_slots(protocols, turnover, slot) for c, protocols in sharing.items()}
         self.longest = {c: max(sizes) for c, sizes in self.hold_slots.items()}  # slots of its longest visit
+        # Clinic days in a row a course of the longest visit these chairs take needs a room there.
+        self.room_run = room_run(p for protocols in sharing.values() for p in protocols)
         self.visit_seconds = protocol.visit.total_minutes * 60
         self.turnover_seconds = calendar.turnover_minutes * 60
         prefs = self.preferences
@@ -64,6 +65,7 @@ class PlanningContext:
         self.open_days = OpenDays(calendar)
         self._options: dict[date, tuple[StartOption, ...]] = {}
         self._costs: dict[date, tuple[ChairCosts, ...]] = {}
+        self._rooms: dict[date, int] = {}
         self._nurses: dict[tuple[int, int], int] = {}
 
     def chair(self, chair_id: int) -> Chair | None:
@@ -88,4 +90,11 @@ class PlanningContext:
         found = self._costs.get(day)
         if found is None:
             found = self._costs[day] = day_costs(self, day)
+        return found
+
+    def rooms(self, day: date) -> int:
+        """Free rooms for the longest visit on `day`, over the chairs this protocol may use (long_rooms.py)."""
+        found = self._rooms.get(day)
+        if found is None:
+            found = self._rooms[day] = free_rooms(self, day)
         return found

@@ -13,7 +13,7 @@ from ..domain.course import DEFAULT_MAINTENANCE_DAYS, course_steps, maintenance_
 from ..domain.errors import InvalidValue
 from ..domain.occupancy import Booking, Occupancy
 from ..domain.patients import Preferences
-from ..domain.planner import DEFAULT_SEARCH_DAYS, Plan, plan_series
+from ..domain.planner import DEFAULT_SEARCH_DAYS, MAX_SEARCH_DAYS, Plan, plan_series
 from ..domain.planning_context import PlanningContext
 from ..domain.protocols import Protocol
 from ..domain.slots import DayStarts, free_starts
@@ -22,6 +22,7 @@ from .protocols import find_protocol, to_domain
 from .unit_of_work import UnitOfWork
 
 MAX_AVAILABILITY_DAYS = 62
+LOOK_BACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class ProposalRequest:
     protocol_key: str | None = None
     maintenance_sessions: int | None = None
     alternatives: int = 2
+    latest_date: date | None = None  # the first session on or before this day (default: within 120 days)
+
+    def search_days(self) -> int:
+        """Days, from earliest_date on, that the first session may fall on."""
+        if self.latest_date is None:
+            return DEFAULT_SEARCH_DAYS
+        days = (self.latest_date - self.earliest_date).days + 1
+        if not 1 <= days <= MAX_SEARCH_DAYS:
+            raise InvalidValue("latest_date", f"must be from earliest_date to {MAX_SEARCH_DAYS - 1} days after it")
+        return days
 
 
 def availability(
@@ -53,12 +64,17 @@ def propose_series(uow: UnitOfWork, request: ProposalRequest, now: datetime) -> 
     patient = uow.get(orm.Patient, request.patient_id, "patient")
     protocol = to_domain(find_protocol(uow, request.protocol_id, request.protocol_key))
     maintenance = maintenance_count(protocol, request.maintenance_sessions, None)
-    last = request.earliest_date + timedelta(days=DEFAULT_SEARCH_DAYS + longest_course_days(protocol, maintenance))
+    search_days = request.search_days()
+    last = request.earliest_date + timedelta(days=search_days + longest_course_days(protocol, maintenance))
     ctx = planning_context(
         uow, request.clinic_id, protocol, request.earliest_date, last, now, Preferences.parse(patient.preferences)
     )
     return plan_series(
-        ctx, from_date=request.earliest_date, maintenance_sessions=maintenance, alternatives=request.alternatives
+        ctx,
+        from_date=request.earliest_date,
+        maintenance_sessions=maintenance,
+        alternatives=request.alternatives,
+        search_days=search_days,
     )
 
 
@@ -82,11 +98,17 @@ def planning_context(
     preferences: Preferences,
     leave_out: Collection[int] = (),
 ) -> PlanningContext:
-    """Calendar and bookings covering first..last, ready for the planner's questions."""
-    calendar = load_calendar(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=1))
-    bookings = load_bookings(uow, clinic_id, first - timedelta(days=1), last + timedelta(days=2), leave_out)
+    """Calendar and bookings covering first..last, ready for the planner's questions.
+
+    A week before `first` is loaded too: the planner weighs a day's rooms for long visits by the
+    open days around it (long_rooms.py).
+    """
+    since = first - LOOK_BACK
+    calendar = load_calendar(uow, clinic_id, since - timedelta(days=1), last + timedelta(days=1))
+    bookings = load_bookings(uow, clinic_id, since - timedelta(days=1), last + timedelta(days=2), leave_out)
     treatments = [to_domain(row) for row in uow.session.scalars(select(orm.Protocol))]
-    return PlanningContext(calendar, protocol, Occupancy(calendar, bookings), now, preferences, treatments)
+    occupancy = Occupancy(calendar, bookings, known=(since, last))
+    return PlanningContext(calendar, protocol, occupancy, now, preferences, treatments)
 
 
 def load_bookings(

@@ -141,6 +141,7 @@ def base_bodies(world: World, client: FlaskClient, admin: dict[str, str]) -> dic
             "clinic_id": ids["clinic_id"],
             "protocol_key": "iv-ketamine-depression",
             "earliest_date": "2027-02-01",
+            "latest_date": "2027-02-28",
             "alternatives": 0,
         },
         ("POST", f"{API}/series"): {

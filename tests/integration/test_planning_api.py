@@ -107,6 +107,9 @@ def test_availability_lists_free_starts_and_says_why_a_day_is_closed(client, aut
         ({"alternatives": 11}, "alternatives"),
         ({"maintenance_sessions": -1}, "maintenance_sessions"),
         ({"earliest_date": "2026-13-01"}, "earliest_date"),
+        ({"latest_date": "2026-11-22"}, "latest_date"),  # before earliest_date
+        ({"latest_date": "2028-11-23"}, "latest_date"),  # 731 days on: past the longest search
+        ({"latest_date": "23/11/2026"}, "latest_date"),
     ],
 )
 def test_a_bad_proposal_request_names_the_field(client, auth, houston, change, field):
@@ -116,6 +119,27 @@ def test_a_bad_proposal_request_names_the_field(client, auth, houston, change, f
 
     assert response.status_code == 422
     assert field in response.get_json()["errors"]["json"]
+
+
+def test_latest_date_keeps_every_first_session_on_or_before_it(client, auth, houston):
+    clinic_id, patient_id = houston
+    # Both chairs are taken on Monday until 15:00: only 15:00 and 15:15 are left that day for 100 minutes.
+    monday = datetime.fromisoformat("2026-11-23T08:00:00-06:00")
+    _occupy(clinic_id, patient_id, [1, 2], monday, monday.replace(hour=14, minute=45))
+    before = _rows()
+
+    default = _propose(client, auth, clinic_id, patient_id, maintenance_sessions=0, alternatives=10)
+    by_monday = _propose(
+        client, auth, clinic_id, patient_id, maintenance_sessions=0, alternatives=10, latest_date="2026-11-23"
+    )
+    by_sunday = _propose(client, auth, clinic_id, patient_id, earliest_date="2026-11-21", latest_date="2026-11-22")
+
+    assert default.status_code == 200 and by_monday.status_code == 200, by_monday.get_json()
+    assert any(p["sessions"][0]["start"] > "2026-11-24" for p in default.get_json()["proposals"])
+    firsts = [p["sessions"][0]["start"] for p in by_monday.get_json()["proposals"]]
+    assert firsts == ["2026-11-23T15:00:00-06:00", "2026-11-23T15:15:00-06:00"]
+    assert by_sunday.status_code == 422, by_sunday.get_json()
+    assert _rows() == before
 
 
 def test_unknown_patient_clinic_or_protocol_answer_404(client, auth, houston):

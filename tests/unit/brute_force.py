@@ -69,44 +69,93 @@ def stranded(calendar, treatments, bookings, chair_id, begin, end, stretch) -> i
     return sum(n - most_filled(n, sizes) for n in pieces)
 
 
-def long_rooms_charged(calendar, protocol, treatments, bookings, chair_id, begin, end, stretch) -> int:  # type: ignore[no-untyped-def]
-    """Rooms for the chair's longest visit that [begin, end) breaks, counted only when the day keeps too few.
+def longest_holds(calendar, protocol, treatments) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """Per chair that takes this protocol: the slots its longest visit holds it for."""
+    usable = [c for c in calendar.chairs if protocol.required_tags <= c.tags]
+    return {c.id: max(hold_sizes(calendar, [protocol, *treatments], c)) for c in usable}
 
-    A room: a free run of whole slots as long as the longest visit a chair takes, on the chairs that
-    take this protocol; free time is walked minute by minute here, not through the planner's arrays.
+
+def days_in_a_row(calendar, protocol, treatments) -> int:  # type: ignore[no-untyped-def]
+    """Clinic days in a row the longest visit's course comes: its longest phase of sessions at most a day apart."""
+    usable = [c for c in calendar.chairs if protocol.required_tags <= c.tags]
+    sharing = [p for p in [protocol, *treatments] if any(p.required_tags <= c.tags for c in usable)]
+    longest = max(p.visit.total_minutes for p in sharing)
+    runs = [1]
+    for p in sharing:
+        if p.visit.total_minutes == longest:
+            runs += [phase.sessions for phase in p.phases if phase.sessions and phase.spacing.max_days == 1]
+    return max(runs)
+
+
+def free_rooms(calendar, protocol, treatments, bookings, day) -> int:  # type: ignore[no-untyped-def]
+    """Rooms for each chair's longest visit free on `day`: free time walked minute by minute, stretch by stretch."""
+    slot, turnover = timedelta(minutes=calendar.slot_minutes), timedelta(minutes=calendar.turnover_minutes)
+    longest, left = longest_holds(calendar, protocol, treatments), 0
+    for opens, closes in calendar.open_intervals(day):
+        for chair in longest:
+            holds, run, moment = held(calendar, bookings, chair), timedelta(0), opens
+            while moment < closes + turnover:
+                if any(since <= moment < until for since, until in holds):
+                    left, run = left + (run // slot) // longest[chair], timedelta(0)
+                else:
+                    run += timedelta(minutes=1)
+                moment += timedelta(minutes=1)
+            left += (run // slot) // longest[chair]
+    return left
+
+
+def rooms_around(calendar, protocol, treatments, bookings, now, day) -> tuple[list[int], int]:  # type: ignore[no-untyped-def]
+    """Free rooms on the open days around `day` (as many either side as a long course lasts, none before today)."""
+    wanted = days_in_a_row(calendar, protocol, treatments) - 1
+    today = now.astimezone(calendar.zone).date()
+
+    def open_days(step: int) -> list[date]:
+        found = []
+        for n in range(1, 32):
+            other = day + timedelta(days=n * step)
+            if len(found) == wanted or other < today:
+                break
+            if calendar.open_intervals(other):
+                found.append(other)
+        return found
+
+    days = open_days(-1)[::-1] + [day] + open_days(+1)
+    return [free_rooms(calendar, protocol, treatments, bookings, d) for d in days], days.index(day)
+
+
+def long_rooms_charged(calendar, protocol, treatments, bookings, around, chair_id, begin, end, stretch) -> int:  # type: ignore[no-untyped-def]
+    """What breaking rooms for the chair's longest visit costs: long courses that could run through the day, lost.
+
+    A long course needs a room on each of its days in a row; those that could still run through the
+    day are the best window of such days around it, counted by its scarcest day. Only the courses
+    below KEEP_LONG_ROOMS count.
     """
     slot, turnover = timedelta(minutes=calendar.slot_minutes), timedelta(minutes=calendar.turnover_minutes)
-    opens, closes = stretch
-    usable = [c for c in calendar.chairs if protocol.required_tags <= c.tags]
-    longest = {c.id: max(hold_sizes(calendar, [protocol, *treatments], c)) for c in usable}
-
-    def rooms(chair: int, length: timedelta) -> int:
-        return (length // slot) // longest[chair]
-
-    left = 0
-    for chair in usable:
-        holds, run, moment = held(calendar, bookings, chair.id), timedelta(0), opens
-        while moment < closes + turnover:
-            if any(since <= moment < until for since, until in holds):
-                left, run = left + rooms(chair.id, run), timedelta(0)
-            else:
-                run += timedelta(minutes=1)
-            moment += timedelta(minutes=1)
-        left += rooms(chair.id, run)
+    longest = longest_holds(calendar, protocol, treatments)[chair_id]
     free_from, free_to = free_around(calendar, bookings, chair_id, begin, stretch)
-    own = (end + turnover - begin) / slot > longest[chair_id] - 1
-    taken = (
-        rooms(chair_id, free_to - free_from)
-        - rooms(chair_id, begin - free_from)
-        - rooms(chair_id, free_to - end - turnover)
-        - own
-    )
-    return taken if taken > 0 and left - taken < KEEP_LONG_ROOMS else 0
+    own = (end + turnover - begin) / slot > longest - 1
+
+    def rooms(length: timedelta) -> int:
+        return (length // slot) // longest
+
+    taken = rooms(free_to - free_from) - rooms(begin - free_from) - rooms(free_to - end - turnover) - own
+    if taken <= 0:
+        return 0
+    rooms_by_day, at = around
+    run = days_in_a_row(calendar, protocol, treatments)
+
+    def courses(values: list[int]) -> int:
+        windows = [values[i : i + run] for i in range(len(values) - run + 1) if i <= at < i + run]
+        return min(KEEP_LONG_ROOMS, max((min(w) for w in windows), default=0))
+
+    after = list(rooms_by_day)
+    after[at] -= taken
+    return courses(rooms_by_day) - courses(after)
 
 
 def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treatments=()) -> list[Node]:  # type: ignore[no-untyped-def]
     """Every start and chair on `day` the rule book accepts for one visit."""
-    zone, found = calendar.zone, []
+    zone, found, around = calendar.zone, [], None
     visit = timedelta(minutes=protocol.visit.total_minutes)
     stretches = [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in calendar.open_intervals(day)]
     for minute in range(0, 24 * 60, calendar.slot_minutes):
@@ -122,8 +171,9 @@ def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treat
         for chair in calendar.chairs:
             if not session_breaks(calendar, protocol, bookings, start, chair.id, now, preferences):
                 span = (begin, begin + visit)
+                around = around or rooms_around(calendar, protocol, treatments, bookings, now, day)
                 lost = stranded(calendar, [protocol, *treatments], bookings, chair.id, *span, stretch)
-                lost += long_rooms_charged(calendar, protocol, treatments, bookings, chair.id, *span, stretch)
+                lost += long_rooms_charged(calendar, protocol, treatments, bookings, around, chair.id, *span, stretch)
                 found.append(Node(day, minute, chair.id, load, lost))
     return found
 

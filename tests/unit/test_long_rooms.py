@@ -1,11 +1,20 @@
-"""Room for the longest visit: a short visit that breaks the last free stretches a pain infusion needs pays for it."""
+"""Room for the longest visit: a short visit that breaks the last free stretches pain courses need pays for it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduler_service.domain.long_rooms import KEEP_LONG_ROOMS, charged, day_rooms, rooms_taken
-from scheduler_service.domain.occupancy import epoch
+from scheduler_service.domain.builtin_protocols import BUILTIN_PROTOCOLS
+from scheduler_service.domain.chair_time import rooms_around
+from scheduler_service.domain.long_rooms import (
+    KEEP_LONG_ROOMS,
+    charged,
+    day_rooms,
+    room_run,
+    rooms_taken,
+    usable_rooms,
+)
+from scheduler_service.domain.occupancy import Occupancy, epoch
 from scheduler_service.domain.planner import plan_series
 from scheduler_service.domain.planning_context import PlanningContext
 
@@ -47,10 +56,26 @@ def test_a_pain_infusion_uses_its_room_rather_than_taking_one():
     assert taken_at(busy, MONDAY.replace(hour=10), 1) == 0
 
 
-def test_breaking_a_room_costs_nothing_while_the_day_keeps_enough():
-    assert charged(1, KEEP_LONG_ROOMS + 1) == 0
-    assert charged(1, KEEP_LONG_ROOMS) == 1
-    assert charged(2, KEEP_LONG_ROOMS + 1) == 2
+def test_a_pain_course_needs_a_room_on_five_clinic_days_in_a_row():
+    assert room_run(BUILTIN_PROTOCOLS) == 5  # the pain infusion is the longest visit: 5 sessions a clinic day apart
+    assert room_run([p for p in BUILTIN_PROTOCOLS if p.key != "iv-ketamine-pain"]) == 1  # Spravato: 2+ days apart
+    assert room_run([]) == 1
+
+
+def test_long_courses_through_a_day_are_counted_by_the_scarcest_day_of_the_best_run_around_it():
+    # Open days in a row and their free rooms; the day asked about is at index `at`.
+    assert usable_rooms([3, 3, 3, 3, 3, 1, 3, 3, 3], at=4, run=5) == 3  # Mon-Fri before the scarce day holds 3
+    assert usable_rooms([3, 3, 3, 3, 3, 1, 3, 3, 3], at=5, run=5) == 1
+    assert usable_rooms([2, 0, 3, 3, 3, 3, 3], at=0, run=5) == 0  # its only run holds a day with no room
+    assert usable_rooms([4, 4], at=0, run=5) == 0  # too few open days for a long course at all
+    assert usable_rooms([2], at=0, run=1) == 2
+
+
+def test_losing_a_long_course_costs_only_below_the_number_kept():
+    assert charged(KEEP_LONG_ROOMS + 1, KEEP_LONG_ROOMS) == 0
+    assert charged(KEEP_LONG_ROOMS, KEEP_LONG_ROOMS - 1) == 1
+    assert charged(KEEP_LONG_ROOMS + 2, KEEP_LONG_ROOMS - 2) == 2
+    assert charged(2, 0) == 2
     assert charged(0, 0) == 0
 
 
@@ -99,3 +124,33 @@ def test_an_afternoon_patient_is_booked_where_a_pain_infusion_still_fits_before_
 
     assert plan.score.long_rooms_taken == 0
     assert all(s.start.hour >= 13 for s in plan.sessions)
+
+
+def test_a_room_no_pain_course_could_use_costs_nothing():
+    # One chair. A visit at 12:00 every Tuesday and Thursday leaves no 5-hour stretch on those days,
+    # so no five clinic days in a row hold a pain infusion: the Monday-Wednesday-Friday rooms are free to take.
+    one_chair = clinic(chairs=(chair(1, "iv", "spravato"),))
+    noons = [MONDAY.replace(hour=12) + timedelta(days=7 * week + day) for week in range(-1, 6) for day in (1, 3)]
+    ctx = with_pain(
+        one_chair,
+        bookings=[booking(1, noon, 100) for noon in noons],
+        preferences=prefers(earliest="11:00", latest="12:00"),
+    )
+
+    plan = plan_series(ctx, from_date=MONDAY.date(), maintenance_sessions=0)[0]
+
+    assert [s.start.strftime("%a") for s in plan.sessions] == ["Mon", "Wed", "Fri", "Mon", "Wed", "Fri"]
+    assert plan.score.long_rooms_taken == 0  # the empty clinic charges 6 (the test above)
+
+
+def test_the_days_around_stop_at_today_and_at_the_days_whose_bookings_are_loaded():
+    calendar = clinic()
+    wednesday = MONDAY.date() + timedelta(days=2)
+    loaded = Occupancy(calendar, [], known=(MONDAY.date(), MONDAY.date() + timedelta(days=9)))
+    ctx = PlanningContext(calendar, PAIN, loaded, MONDAY - timedelta(days=3))
+    from_today = PlanningContext(calendar, PAIN, Occupancy(calendar, []), MONDAY.replace(hour=7) + timedelta(days=1))
+
+    # Four chairs, one room each a day. Loaded: Mon 7 to Wed 16 June; the open days either side of Wednesday 9.
+    assert rooms_around(ctx, wednesday) == ([4] * 7, 2)  # Mon, Tue | Wed | Thu, Fri, Mon 14, Tue 15
+    assert rooms_around(ctx, wednesday + timedelta(days=5)) == ([4] * 7, 4)  # Mon 14 … Wed 16 is the last loaded
+    assert rooms_around(from_today, wednesday) == ([4] * 6, 1)  # Tuesday is today

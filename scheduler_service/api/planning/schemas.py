@@ -13,8 +13,9 @@ OBJECTIVE = (
     "(2) gaps closest to each phase's target gap; (3) consistency for the patient (same time of day "
     "and chair across sessions) and chair time kept usable, weighed alike: each change of time or "
     "chair counts as much as one slot of chair time a session strands (free slots beside it that no "
-    "visit of the clinic could fill) and as one room for the clinic's longest visit it breaks on a "
-    f"day with fewer than {KEEP_LONG_ROOMS} such rooms left; (4) a level clinic load (quieter slots and "
+    "visit of the clinic could fill) and as one course of the clinic's longest visit (a pain infusion on "
+    "consecutive clinic days) that could no longer run through the session's day, while fewer than "
+    f"{KEEP_LONG_ROOMS} such courses could; (4) a level clinic load (quieter slots and "
     "days before the peak). "
     "Every session is checked against opening hours, holidays and closures, a free chair with the "
     "protocol's tags (visit plus turnover), nurse monitoring capacity, starts per slot, the phase's "
@@ -51,6 +52,12 @@ class ProposalRequestSchema(InputSchema):
         metadata={"description": "Maintenance sessions to plan; default: as many as 90 days after induction hold"},
     )
     alternatives = StrictInt(load_default=2, validate=validate.Range(0, 10))
+    latest_date = Day(
+        metadata={
+            "description": "The first session on or before this day, e.g. when the patient cannot wait longer; "
+            "default: within 120 days of earliest_date"
+        }
+    )
 
     @ma.validates_schema
     def one_protocol(self, data: dict[str, object], **kwargs: object) -> None:

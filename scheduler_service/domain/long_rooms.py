@@ -67,15 +67,14 @@ def room_run(protocols: Iterable[Protocol]) -> int:
     """Clinic days in a row a course of the longest visit needs a room: its longest phase of daily sessions, or 1."""
     candidates = list(protocols)
     longest = max((p.visit.total_minutes for p in candidates), default=0)
-    return (
-        max(
-            max([ph.sessions for ph in p.phases if ph.sessions and ph.spacing.max_days == 1], default=1)
-            for p in candidates
-            if p.visit.total_minutes == longest
-        )
-        if candidates
-        else 1
-    )
+    daily = [
+        phase.sessions
+        for p in candidates
+        if p.visit.total_minutes == longest
+        for phase in p.phases
+        if phase.sessions and phase.spacing.max_days == 1
+    ]
+    return max(daily, default=1)
 
 
 def usable_rooms(rooms: Sequence[int], at: int, run: int) -> int:

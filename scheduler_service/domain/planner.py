@@ -4,16 +4,20 @@ Objective (lexicographic; lower wins at the first field that differs):
   1. Earliest end of induction: the day of the last session of the finite phases. (With no
      finite phase left, a course starting now wants its first session soonest; a course
      continuing from past sessions skips this criterion.)
-  2. Gaps closest to target: the sum over consecutive sessions (and from the last past session)
+  2. For a course starting afresh, the soonest first session: among plans whose induction ends
+     the same day, the patient starts treatment soonest, even if a gap then strays further from
+     target (within the protocol's limits). Booking one request at a time this also keeps the
+     waits of the patients still to come shorter (benchmarks/README.md).
+  3. Gaps closest to target: the sum over consecutive sessions (and from the last past session)
      of |gap - target gap of the later session's phase|, in that phase's unit.
-  3. Consistency for the patient and chair time kept usable, weighed alike: how many times the
+  4. Consistency for the patient and chair time kept usable, weighed alike: how many times the
      local start time or the chair changes from one session to the next (and from the last past
      session), plus the slots of chair time the sessions strand: free slots left before and after
      a visit on its chair that no mix of the clinic's visits could fill (stranded.py), plus the
      courses of the clinic's longest visit (a pain infusion five clinic days in a row) that could
      no longer run through a session's day, while few could (long_rooms.py). Booking one request
      at a time, this keeps room for the courses still to come (benchmarks/README.md).
-  4. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
+  5. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
      the session, so quieter slots and days win over piling onto the 8:00 peak.
 Remaining ties go to the earlier session, then to the lower chair id, session by session.
 
@@ -52,9 +56,10 @@ class PlannedSession:
 
 @dataclass(frozen=True)
 class Score:
-    """The objective's four criteria for one plan; `key` orders plans, best first."""
+    """The objective's criteria for one plan; `key` orders plans, best first."""
 
     induction_ends: date | None
+    first_session: date | None  # counted for a course starting afresh; None when it continues past sessions
     gap_days_off_target: int
     changes: int
     stranded_slots: int
@@ -62,13 +67,16 @@ class Score:
     load: int
 
     @property
-    def key(self) -> tuple[int, int, int, int]:
+    def key(self) -> tuple[int, int, int, int, int]:
         ends = self.induction_ends.toordinal() if self.induction_ends else 0
-        return (ends, self.gap_days_off_target, self.changes + self.stranded_slots + self.long_rooms_taken, self.load)
+        starts = self.first_session.toordinal() if self.first_session else 0
+        kept = self.changes + self.stranded_slots + self.long_rooms_taken
+        return (ends, starts, self.gap_days_off_target, kept, self.load)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "induction_ends": self.induction_ends.isoformat() if self.induction_ends else None,
+            "first_session": self.first_session.isoformat() if self.first_session else None,
             "gap_days_off_target": self.gap_days_off_target,
             "changes": self.changes,
             "stranded_slots": self.stranded_slots,
@@ -111,7 +119,7 @@ def plan_series(
 def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Plan]:
     """Up to `count` plans with distinct first starts, best first (empty when no plan exists)."""
     if not problem.steps:
-        return [Plan((), Score(None, 0, 0, 0, 0, 0))]
+        return [Plan((), Score(None, None, 0, 0, 0, 0, 0))]
     search = DaySearch(ctx, problem)
     finder = PathFinder(ctx, search)
     chosen: list[Plan] = []
@@ -122,14 +130,18 @@ def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Pla
             if (state[1], node[2]) in taken:
                 continue
             taken.add((state[1], node[2]))
-            ends = date.fromordinal(score[0]) if score[0] else None
+            ends, starts, gaps, kept, load = score[:5]
             path = finder.path(group, state, j)
             stranded, rooms = _chair_time_kept(ctx, path)
-            changes = score[2] - stranded - rooms
-            chosen.append(_plan(ctx, problem, path, Score(ends, score[1], changes, stranded, rooms, score[3])))
+            score_parts = (gaps, kept - stranded - rooms, stranded, rooms, load)
+            chosen.append(_plan(ctx, problem, path, Score(_day(ends), _day(starts), *score_parts)))
             if len(chosen) == count:
                 return chosen
     return chosen
+
+
+def _day(ordinal: int) -> date | None:
+    return date.fromordinal(ordinal) if ordinal else None
 
 
 def _groups(search: DaySearch) -> Iterator[Group]:

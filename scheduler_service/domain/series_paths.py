@@ -26,7 +26,7 @@ from .series_search import INFEASIBLE, DaySearch, State
 CHANGE = 1 << 40
 
 Node = tuple[int, int, int, int]  # (start epoch seconds, chair id, local minute, kept * CHANGE + load)
-Ranked = tuple[tuple[int, int, int, int, int, int], State, int]  # (score + tie-break, state, node)
+Ranked = tuple[tuple[int, int, int, int, int, int, int], State, int]  # (score + tie-break, state, node)
 
 
 class Group:
@@ -139,18 +139,29 @@ class PathFinder:
         return found
 
     def ranked(self, group: Group) -> Iterator[Ranked]:
-        """Every first (state, node) of the group with its plan's score, best first (ties: earlier, lower chair)."""
+        """Every first (state, node) of the group with its plan's score, best first (ties: earlier, lower chair).
+
+        A fresh course's plans are tiered by their first day, then by gap cost: among plans whose
+        induction ends the same day, the patient starts soonest. A course continuing from past
+        sessions has its first day set by their spacing, so only the gap cost tiers it.
+        """
         key_ordinal = group.key_day.toordinal() if group.key_day else 0
-        openings = group.openings()
+        fresh = self.anchor is None
+
+        def tier_of(opening: tuple[int, State]) -> tuple[int, int]:
+            cost, (_, day, _) = opening
+            return (day.toordinal() if fresh else 0, cost)
+
+        openings = sorted(group.openings(), key=lambda opening: (tier_of(opening), opening[1][1]))
         while openings:
-            tier_cost = openings[0][0]
-            tier = [state for cost, state in openings if cost == tier_cost]
-            openings = [(cost, state) for cost, state in openings if cost != tier_cost]
+            tier_key = tier_of(openings[0])
+            tier = [state for cost, state in openings if tier_of((cost, state)) == tier_key]
+            openings = [opening for opening in openings if tier_of(opening) != tier_key]
             ranked: list[Ranked] = []
             for state in tier:
                 for j, (node, cost) in enumerate(zip(self.nodes(state[1]), self.costs(group, state), strict=True)):
                     total = cost + self._from_anchor(node)
-                    score = (key_ordinal, tier_cost, total // CHANGE, total % CHANGE, node[0], node[1])
+                    score = (key_ordinal, *tier_key, total // CHANGE, total % CHANGE, node[0], node[1])
                     ranked.append((score, state, j))
             yield from sorted(ranked, key=lambda r: r[0])
 

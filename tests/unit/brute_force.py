@@ -190,7 +190,7 @@ def best_per_first_start(
     done: list[tuple[datetime, int]] | None = None,
     keep_history_limits: bool = True,
     treatments: tuple[Protocol, ...] = (),
-) -> list[tuple[int, int, int, int]]:
+) -> list[tuple[int, int, int, int, int]]:
     """The best score of each distinct first start, sorted: what plan + alternatives must reproduce.
 
     keep_history_limits=False is the catch-up: from the last past session only the minimum gap
@@ -233,13 +233,15 @@ def best_per_first_start(
     if done:
         last = done[-1][0].astimezone(zone)
         anchor = (last.date(), last.hour * 60 + last.minute, done[-1][1])
-    best: dict[tuple[date, int], tuple[int, int, int, int]] = {}
+    best: dict[tuple[date, int], tuple[int, int, int, int, int]] = {}
 
-    def score(chain: list[Node]) -> tuple[int, int, int, int]:
+    def score(chain: list[Node]) -> tuple[int, int, int, int, int]:
         days = past_days + [n.day for n in chain]
         # The first criterion: end of induction; with none left, the first day of a fresh course.
         fresh_start = not done or not keep_history_limits
         c1 = days[finite_left[-1]].toordinal() if finite_left else chain[0].day.toordinal() if fresh_start else 0
+        # Then a course with no past sessions starts soonest.
+        c1_start = 0 if done else chain[0].day.toordinal()
         c2 = 0
         for index in remaining:
             if index > 0:
@@ -248,7 +250,7 @@ def best_per_first_start(
         habits = [(anchor[1], anchor[2])] if anchor else []
         habits += [(n.minute, n.chair) for n in chain]
         changes = sum((a[0] != b[0]) + (a[1] != b[1]) for a, b in zip(habits, habits[1:], strict=False))
-        return (c1, c2, changes + sum(n.stranded for n in chain), sum(n.load for n in chain))
+        return (c1, c1_start, c2, changes + sum(n.stranded for n in chain), sum(n.load for n in chain))
 
     def extend(chain: list[Node]) -> None:
         index = len(done) + len(chain)

@@ -39,6 +39,24 @@ def test_thanksgiving_week_skips_the_holidays_and_still_ends_induction_as_early_
     assert plan.sessions[6].start.date() == date(2027, 1, 4)  # 28 days after the last induction session
 
 
+def test_a_tuesday_request_starts_that_day_when_induction_still_ends_as_early_as_possible():
+    # Starting Wednesday keeps every gap but one at the 2-day target and ends on the same Monday;
+    # among plans that end induction the same day, the patient starts treatment soonest.
+    plan = best_plan(clinic(), "iv-ketamine-depression", "2026-12-01 07:00")
+
+    assert local_times(plan.sessions[:6]) == [
+        "Tue 12-01 08:00",
+        "Thu 12-03 08:00",
+        "Mon 12-07 08:00",
+        "Wed 12-09 08:00",
+        "Fri 12-11 08:00",
+        "Mon 12-14 08:00",
+    ]
+    assert plan.score.induction_ends == date(2026, 12, 14)
+    assert plan.score.first_session == date(2026, 12, 1)
+    assert plan.score.gap_days_off_target == 3  # Thu -> Mon is 4 days, Fri -> Mon 3
+
+
 def test_an_induction_waits_for_the_clinic_to_reopen_after_christmas_rather_than_straddle_the_break():
     calendar = clinic(holidays=CHRISTMAS_2026, closures=(WINTER_BREAK,))
 

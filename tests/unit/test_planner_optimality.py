@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -13,6 +13,7 @@ from scheduler_service.domain.planner import Plan, plan_series
 from scheduler_service.domain.replan import PastSession, replan_series
 
 from .brute_force import best_per_first_start
+from .builders import at, chair, clinic, gap, local_times, phase, prefers, protocol
 from .strategies import Instance, broken_rules, has_sessions_left, histories, instances, planning_context
 
 EXHAUSTIVE = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,7 +26,7 @@ def small_enough(instance: Instance, done: int = 0) -> bool:
 
 def exhaustive_best(
     instance: Instance, done: list[tuple[datetime, int]] | None = None, keep_history_limits: bool = True
-) -> list[tuple[int, int, int, int]]:
+) -> list[tuple[int, int, int, int, int]]:
     """The best score of each distinct first start of `instance` (after the past `done`), by exhaustive search."""
     return best_per_first_start(
         instance.calendar,
@@ -130,3 +131,17 @@ def test_a_replan_that_must_catch_up_scores_as_well_as_exhaustive_search_of_the_
     assert [p.score.key for p in plans] == expected[:3]
     for plan in plans:
         assert broken_rules(instance, plan.sessions, done, keep_history_limits=False) == []
+
+
+def test_among_plans_ending_induction_the_same_day_the_soonest_start_wins_as_in_exhaustive_search():
+    # Thursday: Thu, Mon, Wed and Fri, Mon, Wed both end on Wednesday; the second keeps gaps nearer
+    # the 2-day target (3 days rather than 4 over the weekend), the first starts a day sooner.
+    course = protocol(phase("induction", 3, gap(2, 2, 4)), minutes=60)
+    calendar = clinic(chairs=(chair(1, "iv"),))
+    instance = Instance(calendar, course, [], at("2026-12-03 07:00"), prefers(), date(2026, 12, 3), 3, 0)
+
+    plans = plans_for(instance)
+
+    assert [p.score.key for p in plans] == exhaustive_best(instance)[:3]
+    assert local_times(plans[0].sessions) == ["Thu 12-03 08:00", "Mon 12-07 08:00", "Wed 12-09 08:00"]
+    assert plans[0].score.gap_days_off_target == 2

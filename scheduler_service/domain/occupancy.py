@@ -53,6 +53,7 @@ class DayLoad:
             per_chair[booking.chair_id].append((start, end + turnover))
         # Per chair: starts ascending and the running maximum of (end + turnover), so "is anything
         # on this chair still busy at t among the visits that began before u" is one bisect.
+        self._held = per_chair
         self._chair_starts = {c: [s for s, _ in held] for c, held in per_chair.items()}
         self._chair_reach = {c: list(accumulate((e for _, e in held), max)) for c, held in per_chair.items()}
         self.starts = [s for s, _, _ in spans]
@@ -104,6 +105,15 @@ class DayLoad:
             free_from = max(free_from, reach)
         if until > free_from:
             yield free_from, until
+
+    def held_seconds(self, chair_ids: Iterable[int], stretches: list[tuple[int, int]]) -> int:
+        """Seconds of the stretches that visits (with their turnover) hold on the chairs."""
+        return sum(
+            max(0, min(end, closes) - max(start, opens))
+            for c in chair_ids
+            for start, end in self._held.get(c, ())
+            for opens, closes in stretches
+        )
 
     def least_headroom(self, start: int, end: int) -> int:
         """Fewest extra patients the nurses on duty could monitor at any moment of [start, end)."""

@@ -15,8 +15,9 @@ Objective (lexicographic; lower wins at the first field that differs):
      session), plus the slots of chair time the sessions strand: free slots left before and after
      a visit on its chair that no mix of the clinic's visits could fill (stranded.py), plus the
      courses of the clinic's longest visit (a pain infusion five clinic days in a row) that could
-     no longer run through a session's day, while few could (long_rooms.py). Booking one request
-     at a time, this keeps room for the courses still to come (benchmarks/README.md).
+     no longer run through a session's day, while few could (long_rooms.py), plus how full each
+     session's day already is, in quarters of its chairs' open time (busy_days.py). Booking one
+     request at a time, this keeps room for the courses still to come (benchmarks/README.md).
   5. Levelling the clinic's load: the sum over sessions of the visits already in a chair during
      the session, so quieter slots and days win over piling onto the 8:00 peak.
 Remaining ties go to the earlier session, then to the lower chair id, session by session.
@@ -64,13 +65,14 @@ class Score:
     changes: int
     stranded_slots: int
     long_rooms_taken: int
+    busy_quarters: int
     load: int
 
     @property
     def key(self) -> tuple[int, int, int, int, int]:
         ends = self.induction_ends.toordinal() if self.induction_ends else 0
         starts = self.first_session.toordinal() if self.first_session else 0
-        kept = self.changes + self.stranded_slots + self.long_rooms_taken
+        kept = self.changes + self.stranded_slots + self.long_rooms_taken + self.busy_quarters
         return (ends, starts, self.gap_days_off_target, kept, self.load)
 
     def to_dict(self) -> dict[str, object]:
@@ -81,6 +83,7 @@ class Score:
             "changes": self.changes,
             "stranded_slots": self.stranded_slots,
             "long_rooms_taken": self.long_rooms_taken,
+            "busy_quarters": self.busy_quarters,
             "load": self.load,
         }
 
@@ -119,7 +122,7 @@ def plan_series(
 def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Plan]:
     """Up to `count` plans with distinct first starts, best first (empty when no plan exists)."""
     if not problem.steps:
-        return [Plan((), Score(None, None, 0, 0, 0, 0, 0))]
+        return [Plan((), Score(None, None, 0, 0, 0, 0, 0, 0))]
     search = DaySearch(ctx, problem)
     finder = PathFinder(ctx, search)
     chosen: list[Plan] = []
@@ -132,8 +135,8 @@ def search_plans(ctx: PlanningContext, problem: Problem, count: int) -> list[Pla
             taken.add((state[1], node[2]))
             ends, starts, gaps, kept, load = score[:5]
             path = finder.path(group, state, j)
-            stranded, rooms = _chair_time_kept(ctx, path)
-            score_parts = (gaps, kept - stranded - rooms, stranded, rooms, load)
+            stranded, rooms, busy = _chair_time_kept(ctx, path)
+            score_parts = (gaps, kept - stranded - rooms - busy, stranded, rooms, busy, load)
             chosen.append(_plan(ctx, problem, path, Score(_day(ends), _day(starts), *score_parts)))
             if len(chosen) == count:
                 return chosen
@@ -154,15 +157,16 @@ def _groups(search: DaySearch) -> Iterator[Group]:
             yield Group(search, day)
 
 
-def _chair_time_kept(ctx: PlanningContext, path: list[tuple[State, Node]]) -> tuple[int, int]:
-    """The plan's stranded slots and long-visit rooms taken, read back from each session's start and chair."""
-    stranded = rooms = 0
+def _chair_time_kept(ctx: PlanningContext, path: list[tuple[State, Node]]) -> tuple[int, int, int]:
+    """The plan's stranded slots, long-visit rooms taken and busy quarters, read back session by session."""
+    stranded = rooms = busy = 0
     for (_, day, _), (start, chair, _, _) in path:
         k, option = next((k, o) for k, o in enumerate(ctx.options(day)) if o.start == start)
         session_stranded, session_rooms = ctx.costs(day)[k][option.chairs.index(chair)]
         stranded += session_stranded
         rooms += session_rooms
-    return stranded, rooms
+        busy += ctx.busy(day)
+    return stranded, rooms, busy
 
 
 def _plan(ctx: PlanningContext, problem: Problem, path: list[tuple[State, Node]], score: Score) -> Plan:

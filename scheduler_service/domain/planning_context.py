@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
+from .busy_days import busy_quarters
 from .chair_time import ChairCosts, day_costs, free_rooms
 from .clinic import Chair, ClinicCalendar
 from .errors import InvalidValue
@@ -66,6 +67,7 @@ class PlanningContext:
         self._options: dict[date, tuple[StartOption, ...]] = {}
         self._costs: dict[date, tuple[ChairCosts, ...]] = {}
         self._rooms: dict[date, int] = {}
+        self._busy: dict[date, int] = {}
         self._nurses: dict[tuple[int, int], int] = {}
 
     def chair(self, chair_id: int) -> Chair | None:
@@ -90,6 +92,14 @@ class PlanningContext:
         found = self._costs.get(day)
         if found is None:
             found = self._costs[day] = day_costs(self, day)
+        return found
+
+    def busy(self, day: date) -> int:
+        """Quarters of the open time of this protocol's chairs already held on `day` (busy_days.py)."""
+        found = self._busy.get(day)
+        if found is None:
+            stretches = [(epoch(a), epoch(b)) for a, b in self.calendar.open_intervals(day)]
+            found = self._busy[day] = busy_quarters(self.occupancy.on(day), self.chairs, stretches)
         return found
 
     def rooms(self, day: date) -> int:

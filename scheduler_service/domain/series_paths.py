@@ -5,7 +5,8 @@ moves along "tight" day steps, where gap cost + cost to go equals the cost to go
 Along those, a node is (start, chair) on the day of a state; a node's cost to the end is
 `(changes + kept) * CHANGE + load`, where changes counts consecutive sessions whose local
 start time or chair differ and kept sums, per session, the chair slots it leaves unfillable
-(stranded.py) and the scarce rooms for the longest visit it takes (long_rooms.py, chair_time.py). A node's own
+(stranded.py), the scarce rooms for the longest visit it takes (long_rooms.py, chair_time.py)
+and how full its day already is (busy_days.py). A node's own
 cost is `kept * CHANGE + load`, so costs still add up along a path. CHANGE exceeds any possible
 load total, so the integer compares like the pair.
 
@@ -98,8 +99,9 @@ class PathFinder:
     def nodes(self, day: date) -> list[Node]:
         found = self._nodes.get(day)
         if found is None:
+            busy = self.ctx.busy(day)
             found = self._nodes[day] = [
-                (o.start, c, o.minute, (stranded + rooms) * CHANGE + o.load)
+                (o.start, c, o.minute, (stranded + rooms + busy) * CHANGE + o.load)
                 for o, costs in zip(self.ctx.options(day), self.ctx.costs(day), strict=True)
                 for c, (stranded, rooms) in zip(o.chairs, costs, strict=True)
             ]

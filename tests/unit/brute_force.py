@@ -25,7 +25,7 @@ class Node:
     minute: int
     chair: int
     load: int
-    stranded: int  # chair time kept usable: stranded slots plus long-visit rooms charged
+    stranded: int  # chair time kept usable: stranded slots, long-visit rooms charged, the day's busy quarters
 
 
 def most_filled(slots: int, sizes: list[int]) -> int:
@@ -153,11 +153,27 @@ def long_rooms_charged(calendar, protocol, treatments, bookings, around, chair_i
     return courses(rooms_by_day) - courses(after)
 
 
+def busy_quarters(calendar, protocol, bookings, day: date) -> int:  # type: ignore[no-untyped-def]
+    """Quarters of the open minutes of the protocol's chairs on `day` that a visit or its turnover holds."""
+    turnover = timedelta(minutes=calendar.turnover_minutes)
+    chairs = [c.id for c in calendar.chairs if c.suits(protocol.required_tags)]
+    minutes = held = 0
+    for opens, closes in calendar.open_intervals(day):
+        moment = opens.astimezone(UTC)
+        while moment < closes.astimezone(UTC):
+            for chair_id in chairs:
+                minutes += 1
+                held += any(b.chair_id == chair_id and b.start <= moment < b.end + turnover for b in bookings)
+            moment += timedelta(minutes=1)
+    return min(4, 4 * held // minutes) if minutes else 0
+
+
 def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treatments=()) -> list[Node]:  # type: ignore[no-untyped-def]
     """Every start and chair on `day` the rule book accepts for one visit."""
     zone, found, around = calendar.zone, [], None
     visit = timedelta(minutes=protocol.visit.total_minutes)
     stretches = [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in calendar.open_intervals(day)]
+    busy = busy_quarters(calendar, protocol, bookings, day)
     for minute in range(0, 24 * 60, calendar.slot_minutes):
         start = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
         back = start.astimezone(UTC).astimezone(zone)
@@ -174,6 +190,7 @@ def valid_nodes(calendar, protocol, bookings, now, preferences, day: date, treat
                 around = around or rooms_around(calendar, protocol, treatments, bookings, now, day)
                 lost = stranded(calendar, [protocol, *treatments], bookings, chair.id, *span, stretch)
                 lost += long_rooms_charged(calendar, protocol, treatments, bookings, around, chair.id, *span, stretch)
+                lost += busy
                 found.append(Node(day, minute, chair.id, load, lost))
     return found
 

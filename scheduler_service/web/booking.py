@@ -1,4 +1,4 @@
-"""Book a series in one flow: patient, protocol and clinic and earliest date, the proposed plans, confirm, booked.
+"""Book a series in one flow: patient, protocol, clinic and days, the proposed plans, confirm, booked.
 
 Each step is a server-rendered page; what was chosen travels in query parameters (GET steps) and
 hidden fields (the confirm form), so a step can be reloaded, bookmarked or opened without JavaScript.
@@ -63,6 +63,7 @@ def proposals() -> Any:
         protocol_id=int(args["protocol_id"]),
         earliest_date=date.fromisoformat(args["earliest_date"]),
         alternatives=ALTERNATIVES,
+        latest_date=_latest_date(args),
     )
     now = app_clock().now()
     try:
@@ -127,7 +128,23 @@ def _choice_errors(args: MultiDict[str, str]) -> dict[str, str]:
         errors["earliest_date"] = "Pick the earliest day for the first session (YYYY-MM-DD)."
     except InvalidValue as error:
         errors["earliest_date"] = f"Pick a day from {FIRST_DAY} to {LAST_DAY}: {error.reason}."
+    try:
+        latest = _latest_date(args)
+    except ValueError:
+        errors["latest_date"] = "Leave the latest day empty, or pick one (YYYY-MM-DD)."
+    except InvalidValue as error:
+        errors["latest_date"] = f"Pick a day from {FIRST_DAY} to {LAST_DAY}: {error.reason}."
+    else:
+        earliest = args.get("earliest_date", "")
+        if latest and "earliest_date" not in errors and latest < date.fromisoformat(earliest):
+            errors["latest_date"] = "The latest day for the first session cannot come before the earliest."
     return errors
+
+
+def _latest_date(args: MultiDict[str, str]) -> date | None:
+    """The optional last day the patient can take for a first session: a plan starting later is no use to them."""
+    raw = args.get("latest_date", "").strip()
+    return check_day(date.fromisoformat(raw), "latest_date") if raw else None
 
 
 def _choose_page(patient_id: int, args: MultiDict[str, str], errors: dict[str, str]) -> Any:
@@ -140,6 +157,7 @@ def _choose_page(patient_id: int, args: MultiDict[str, str], errors: dict[str, s
         "protocol_id": args.get("protocol_id", type=int),
         "clinic_id": args.get("clinic_id", type=int) or (clinics[0]["id"] if clinics else None),
         "earliest_date": args.get("earliest_date") or default_day,
+        "latest_date": args.get("latest_date", ""),
     }
     preferences = describe_preferences(choices["patient"])
     context = {**choices, "chosen": chosen, "errors": errors, "preferences": preferences}
@@ -157,6 +175,7 @@ def _proposals_page(args: MultiDict[str, str], plans: list[Any], status: int = 2
         "protocol": protocol,
         "clinic": clinic,
         "earliest_date": args.get("earliest_date", ""),
+        "latest_date": args.get("latest_date", ""),
         "plans": plans,
         "booking_key": secrets.token_urlsafe(16),
         "preferences": describe_preferences(choices["patient"]),
@@ -172,4 +191,11 @@ def _taken_page(form: MultiDict[str, str], ids: dict[str, int], conflict: Confli
     with UnitOfWork() as uow:
         offer = next_proposal(uow, ids["clinic_id"], ids["protocol_id"], conflict.details)
     later = conflict.details.get("no_plan")
+    latest = form.get("latest_date", "")
+    first = offer.sessions[0].start if offer else None
+    if first and latest and first.date().isoformat() > latest:
+        offer, later = (
+            None,
+            f"it would start on {first:%a %b %-d}, after the latest day the patient can take ({latest}).",
+        )
     return _proposals_page(form, [offer] if offer else [], status=409, taken=taken, no_plan=later)

@@ -18,11 +18,13 @@ def next_monday() -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
-def show_proposals(page, earliest: date, protocol: str = PROTOCOL) -> None:  # type: ignore[no-untyped-def]
-    """From the patient's page: choose the protocol and the first day, and ask for proposals."""
+def show_proposals(page, earliest: date, protocol: str = PROTOCOL, latest: date | None = None) -> None:  # type: ignore[no-untyped-def]
+    """From the patient's page: choose the protocol and the first day (and the last one), and ask for proposals."""
     page.get_by_role("link", name=re.compile("^Book a series for ")).click()
     page.get_by_label(protocol).check()
     page.get_by_label("Earliest day for the first session").fill(earliest.isoformat())
+    if latest is not None:
+        page.get_by_label(re.compile("^Latest day for the first session")).fill(latest.isoformat())
     page.get_by_role("button", name="Show proposals").click()
 
 
@@ -109,6 +111,37 @@ def test_an_earliest_day_in_the_past_is_refused_next_to_the_field(as_role):
     message = page.locator(f"#{field.get_attribute('aria-describedby')}")
     assert message.inner_text() == "This day is in the past: pick today or a later day."
     assert page.get_by_label(PROTOCOL).is_checked()  # the choices made are kept
+
+
+def test_a_first_session_wanted_by_a_latest_day_the_clinic_never_opens_gets_no_plan_and_says_why(as_role):
+    page = as_role("front_desk")
+    add_patient(page, "Omar", unique_family_name("Farah"))
+    saturday = next_monday() + timedelta(weeks=5, days=-2)
+
+    show_proposals(page, saturday, latest=saturday + timedelta(days=1))
+
+    error = page.locator("#earliest_date-error")
+    expect(error).to_contain_text("No plan fits")
+    assert page.locator("details.plan").count() == 0
+
+    page.get_by_label(re.compile("^Latest day for the first session")).fill("")
+    page.get_by_role("button", name="Show proposals").click()
+
+    page.wait_for_url(re.compile(r"/book/proposals\?"))
+    assert planned_days(page)[0][1] == saturday + timedelta(days=2)  # Monday, once the desk drops the latest day
+
+
+def test_a_latest_day_before_the_earliest_is_refused_next_to_the_field(as_role):
+    page = as_role("front_desk")
+    add_patient(page, "Nadia", unique_family_name("Karimi"))
+    monday = next_monday()
+
+    show_proposals(page, monday, latest=monday - timedelta(days=3))
+
+    error = page.locator("#latest_date-error")
+    expect(error).to_have_text("The latest day for the first session cannot come before the earliest.")
+    expect(page.get_by_label(re.compile("^Latest day for the first session"))).to_have_attribute("aria-invalid", "true")
+    assert page.locator("details.plan").count() == 0
 
 
 def test_a_protocol_must_be_chosen(as_role):

@@ -107,13 +107,15 @@ class DayLoad:
             yield free_from, until
 
     def held_seconds(self, chair_ids: Iterable[int], stretches: list[tuple[int, int]]) -> int:
-        """Seconds of the stretches that visits (with their turnover) hold on the chairs."""
-        return sum(
-            max(0, min(end, closes) - max(start, opens))
-            for c in chair_ids
-            for start, end in self._held.get(c, ())
-            for opens, closes in stretches
-        )
+        """Seconds of the stretches that visits (with their turnover) hold on the chairs, overlaps counted once."""
+        held = 0
+        for c in chair_ids:
+            free_from = None  # the end of what earlier holds on this chair already counted
+            for start, end in self._held.get(c, ()):
+                begin = start if free_from is None else max(start, free_from)
+                held += sum(max(0, min(end, closes) - max(begin, opens)) for opens, closes in stretches)
+                free_from = end if free_from is None else max(free_from, end)
+        return held
 
     def least_headroom(self, start: int, end: int) -> int:
         """Fewest extra patients the nurses on duty could monitor at any moment of [start, end)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from itertools import groupby
 
 from .planning_context import PlanningContext
 from .series_search import INFEASIBLE, DaySearch, State
@@ -155,12 +156,9 @@ class PathFinder:
             return (day.toordinal() if fresh else 0, cost)
 
         openings = sorted(group.openings(), key=lambda opening: (tier_of(opening), opening[1][1]))
-        while openings:
-            tier_key = tier_of(openings[0])
-            tier = [state for cost, state in openings if tier_of((cost, state)) == tier_key]
-            openings = [opening for opening in openings if tier_of(opening) != tier_key]
+        for tier_key, tier in groupby(openings, key=tier_of):
             ranked: list[Ranked] = []
-            for state in tier:
+            for _, state in tier:
                 for j, (node, cost) in enumerate(zip(self.nodes(state[1]), self.costs(group, state), strict=True)):
                     total = cost + self._from_anchor(node)
                     score = (key_ordinal, *tier_key, total // CHANGE, total % CHANGE, node[0], node[1])

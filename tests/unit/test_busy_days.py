@@ -40,6 +40,14 @@ def test_turnover_counts_as_held_and_a_full_day_stops_at_four():
     assert quarters(calendar, full) == 4
 
 
+def test_visits_that_overlap_on_a_chair_hold_it_once():
+    # The service never books two visits on one chair at once, but a day's load must not count a chair twice.
+    calendar = clinic(chairs=(chair(1, "iv"),))
+    twice = [booking(1, at("2026-12-03 08:00"), 120), booking(1, at("2026-12-03 08:00"), 120)]
+
+    assert quarters(calendar, twice, chairs=(1,)) == 1  # 135 of 540 minutes, not 270
+
+
 def test_only_the_chairs_the_protocol_may_use_are_counted():
     calendar = clinic(chairs=(chair(1, "iv"), chair(2, "iv"), chair(9, "consult")))
     consults = whole_day(9)

@@ -110,11 +110,11 @@ class DayLoad:
         """Seconds of the stretches that visits (with their turnover) hold on the chairs, overlaps counted once."""
         held = 0
         for c in chair_ids:
-            free_from = None  # the end of what earlier holds on this chair already counted
+            counted_until = 0  # holds come in start order: count each only past what earlier ones covered
             for start, end in self._held.get(c, ()):
-                begin = start if free_from is None else max(start, free_from)
+                begin = max(start, counted_until)
                 held += sum(max(0, min(end, closes) - max(begin, opens)) for opens, closes in stretches)
-                free_from = end if free_from is None else max(free_from, end)
+                counted_until = max(counted_until, end)
         return held
 
     def least_headroom(self, start: int, end: int) -> int:

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .long_rooms import charged, day_rooms, rooms_taken, usable_rooms
-from .occupancy import epoch
 from .stranded import stranded_slots
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def day_costs(ctx: PlanningContext, day: date) -> tuple[ChairCosts, ...]:
         return ()
     load = ctx.occupancy.on(day)
     slot, turnover, visit = ctx.calendar.slot_minutes * 60, ctx.turnover_seconds, ctx.visit_seconds
-    stretches = [(epoch(opens), epoch(closes)) for opens, closes in ctx.calendar.open_intervals(day)]
+    stretches = ctx.stretches(day)
     rooms, at = rooms_around(ctx, day)
     usable = usable_rooms(rooms, at, ctx.room_run)
     charges: dict[int, int] = {0: 0}
@@ -62,10 +61,7 @@ def free_rooms(ctx: PlanningContext, day: date) -> int:
     """Rooms for each chair's longest visit left free on `day`, over its opening stretches and ctx.chairs."""
     load = ctx.occupancy.on(day)
     slot, turnover = ctx.calendar.slot_minutes * 60, ctx.turnover_seconds
-    return sum(
-        day_rooms(load, ctx.chairs, (epoch(opens), epoch(closes)), turnover, slot, ctx.longest)
-        for opens, closes in ctx.calendar.open_intervals(day)
-    )
+    return sum(day_rooms(load, ctx.chairs, stretch, turnover, slot, ctx.longest) for stretch in ctx.stretches(day))
 
 
 def rooms_around(ctx: PlanningContext, day: date) -> tuple[list[int], int]:

@@ -68,6 +68,7 @@ class PlanningContext:
         self._costs: dict[date, tuple[ChairCosts, ...]] = {}
         self._rooms: dict[date, int] = {}
         self._busy: dict[date, int] = {}
+        self._stretches: dict[date, list[tuple[int, int]]] = {}
         self._nurses: dict[tuple[int, int], int] = {}
 
     def chair(self, chair_id: int) -> Chair | None:
@@ -94,12 +95,18 @@ class PlanningContext:
             found = self._costs[day] = day_costs(self, day)
         return found
 
+    def stretches(self, day: date) -> list[tuple[int, int]]:
+        """The opening stretches of `day` (holidays and closures removed) in epoch seconds."""
+        found = self._stretches.get(day)
+        if found is None:
+            found = self._stretches[day] = [(epoch(a), epoch(b)) for a, b in self.calendar.open_intervals(day)]
+        return found
+
     def busy(self, day: date) -> int:
         """Quarters of the open time of this protocol's chairs already held on `day` (busy_days.py)."""
         found = self._busy.get(day)
         if found is None:
-            stretches = [(epoch(a), epoch(b)) for a, b in self.calendar.open_intervals(day)]
-            found = self._busy[day] = busy_quarters(self.occupancy.on(day), self.chairs, stretches)
+            found = self._busy[day] = busy_quarters(self.occupancy.on(day), self.chairs, self.stretches(day))
         return found
 
     def rooms(self, day: date) -> int:

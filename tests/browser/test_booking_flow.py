@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from .conftest import screenshot
 from .test_patients import add_patient, unique_family_name
+from .test_series_pages import quiet_monday
 
 PROTOCOL = "IV ketamine for depression"
 
@@ -116,7 +117,8 @@ def test_an_earliest_day_in_the_past_is_refused_next_to_the_field(as_role):
 def test_a_first_session_wanted_by_a_latest_day_the_clinic_never_opens_gets_no_plan_and_says_why(as_role):
     page = as_role("front_desk")
     add_patient(page, "Omar", unique_family_name("Farah"))
-    saturday = next_monday() + timedelta(weeks=5, days=-2)
+    # The Monday after must be open: on MLK Day the plan would rightly start later.
+    saturday = quiet_monday(next_monday() + timedelta(weeks=2)) - timedelta(days=2)
 
     show_proposals(page, saturday, latest=saturday + timedelta(days=1))
 

@@ -45,7 +45,9 @@ def main() -> int:
     parser.add_argument(
         "--patience-days", type=int, default=14, help="a patient goes elsewhere if asked to wait longer"
     )
-    parser.add_argument("--time-limit", type=float, default=240, help="CP-SAT seconds, split 2:1 between the phases")
+    parser.add_argument(
+        "--time-limit", type=float, default=640, help="CP-SAT seconds: a quarter for phase 1, the rest for phase 2"
+    )
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
     parser.add_argument("--figure", type=Path, default=FIGURE)
     args = parser.parse_args()

@@ -40,6 +40,20 @@ class Phase:
     value: float
     bound: float
     seconds: float
+    found: tuple[tuple[float, float], ...] = ()  # (seconds, value) of each schedule better than the last
+
+    def best_after(self, seconds: float) -> float:
+        """The best value found within the first `seconds`: shows whether the search was still moving."""
+        return next((value for at, value in reversed(self.found) if at <= seconds), math.nan)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[float, float]] = []
+
+    def on_solution_callback(self) -> None:
+        self.found.append((self.wall_time, self.objective_value))
 
 
 class OfflineModel:
@@ -188,11 +202,13 @@ class OfflineModel:
         solver.parameters.num_workers = workers
         # Probing ~17,000 day choices costs more presolve time than it saves; the LNS workers find the schedules.
         solver.parameters.cp_model_probing_level = 0
-        status = solver.solve(self.model)
+        progress = _Progress()
+        status = solver.solve(self.model, progress)
         name = solver.status_name(status)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         value = solver.objective_value if found else math.nan
-        return Phase(name, value, solver.best_objective_bound, solver.wall_time), solver if found else None
+        phase = Phase(name, value, solver.best_objective_bound, solver.wall_time, tuple(progress.found))
+        return phase, solver if found else None
 
     def schedule(self, solver: cp_model.CpSolver) -> dict[int, list[datetime]]:
         """Every session's start (those a patient later cancels too) of each booked course."""

@@ -11,7 +11,7 @@ from quality_arrivals import PROTOCOLS, Arrival, draw_arrivals
 from quality_chairs import assign_chairs
 from quality_clinic import ClinicSpec, clinic_calendar, clinic_database
 from quality_metrics import daily_occupancy, figures, held_visits, quarter_days
-from quality_model import OfflineModel
+from quality_model import OfflineModel, Phase
 from quality_plot import plot_occupancy
 from quality_simulation import online_desk, replay_desk, simulate
 from report import markdown_table
@@ -37,6 +37,9 @@ COLUMNS = [
     ("starts/slot peak", "{starts_peak} of {per_slot}"),
     ("overlaps + capacity breaches", "{breaches}"),
 ]
+# Phase 1 (most courses) settles within minutes; phase 2 (least waiting) keeps improving for many more, and
+# stopped early it reports waits far above the optimum's (benchmarks/README.md), so it gets the larger share.
+COURSES_SHARE = 0.25
 SOLVER_COLUMNS = [
     ("CP-SAT phase", "{phase}"),
     ("status", "{status}"),
@@ -66,11 +69,11 @@ def run(args: argparse.Namespace, first_day: date, zone: ZoneInfo, last_day: dat
     _note("solving the offline optimum")
     model = OfflineModel(calendar, arrivals, args.patience_days, first_day, last_day)
     model.hint(schedule)
-    courses, solver = model.solve(args.time_limit * 2 / 3, args.workers, "courses")
+    courses, solver = model.solve(args.time_limit * COURSES_SHARE, args.workers, "courses")
     assert solver is not None, f"CP-SAT found no schedule ({courses.status}) although the online one is a hint"
     model.model.add(model.courses >= round(courses.value))
     model.hint(model.schedule(solver))
-    waiting, solver = model.solve(args.time_limit / 3, args.workers, "waiting")
+    waiting, solver = model.solve(args.time_limit * (1 - COURSES_SHARE), args.workers, "waiting")
     assert solver is not None, f"CP-SAT lost the schedule of phase 1 ({waiting.status})"
     offline = model.schedule(solver)
     broken = rules_broken(calendar, arrivals, offline)
@@ -164,6 +167,7 @@ def _report(args, arrivals, rows, accepted, courses, waiting, broken) -> str:  #
             "",
             markdown_table(SOLVER_COLUMNS, solver_rows),
             "",
+            _progress(waiting, courses.value),
             f"online schedule accepted by the offline model: {accepted in ('OPTIMAL', 'FEASIBLE')} ({accepted}); "
             f"optimum courses the service's rule check refuses: {broken}",
             f"online / optimum series booked in full: {ratio:.3f} (target >= 0.95); "
@@ -171,6 +175,13 @@ def _report(args, arrivals, rows, accepted, courses, waiting, broken) -> str:  #
             f"series booked in full, by protocol: online {online['per_protocol']}, optimum {optimum['per_protocol']}",
         ]
     )
+
+
+def _progress(waiting: Phase, courses: float) -> str:
+    """Phase 2's best total at fractions of its time: whether it had stopped improving."""
+    marks = [waiting.seconds * share for share in (1 / 6, 1 / 3, 2 / 3, 1)]
+    found = ", ".join(f"{waiting.best_after(s):.0f} after {s:.0f} s" for s in marks)
+    return f"phase 2, best total days to first session so far: {found} (a mean of {waiting.value / courses:.2f} days)"
 
 
 def _note(text: str) -> None:

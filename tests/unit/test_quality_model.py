@@ -6,6 +6,7 @@ with the model. Skipped when the benchmark extra (ortools) is not installed.
 
 from __future__ import annotations
 
+import math
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from quality_arrivals import PROTOCOLS, Arrival  # noqa: E402
 from quality_chairs import assign_chairs  # noqa: E402
-from quality_model import OfflineModel  # noqa: E402
+from quality_model import OfflineModel, Phase  # noqa: E402
 
 from scheduler_service.domain.clinic import DEFAULT_OPENING_HOURS, Chair, ClinicCalendar, OpeningHours, Staffing  # noqa: E402
 from scheduler_service.domain.occupancy import Booking, Occupancy  # noqa: E402
@@ -88,3 +89,22 @@ def test_one_chair_takes_one_pain_course_of_three_asking_the_same_week() -> None
     model, schedule = solved(calendar, arrivals, patience_days=2)
     assert len(schedule) == 1
     accepted_by_plan_check(calendar, arrivals, schedule)
+
+
+def test_the_waiting_phase_records_the_schedules_it_finds() -> None:
+    calendar = a_clinic(chairs=2)
+    arrivals = [a_request(n, key) for n, key in enumerate(["iv-ketamine-depression"] * 3 + ["spravato-trd"] * 2)]
+    model, _ = solved(calendar, arrivals, patience_days=7)
+    model.model.add(model.courses >= len(arrivals))
+    phase, solver = model.solve(20, 2, "waiting")
+    assert phase.status == "OPTIMAL" and solver is not None
+    assert phase.found and phase.found[-1][1] == phase.value == solver.objective_value
+    assert phase.best_after(phase.seconds) == phase.value
+
+
+def test_best_after_is_the_last_schedule_found_by_then() -> None:
+    phase = Phase("FEASIBLE", 40.0, 10.0, 60.0, found=((1.0, 90.0), (5.0, 70.0), (30.0, 40.0)))
+    assert math.isnan(phase.best_after(0.5))  # nothing found yet
+    assert phase.best_after(1.0) == 90.0
+    assert phase.best_after(29.9) == 70.0
+    assert phase.best_after(60.0) == 40.0

@@ -84,12 +84,16 @@ def list_feed_tokens(uow: UnitOfWork, *, patient_id: int | None = None, clinic_i
     ]
 
 
-def revoke_feed_token(uow: UnitOfWork, token_id: int) -> None:
+def revoke_feed_token(uow: UnitOfWork, token_id: int, *, patient_id: int | None = None) -> dict[str, Any]:
+    """Turn a feed off for good; with `patient_id`, only one of that patient's (another's is not found)."""
     row = uow.get(orm.FeedToken, token_id, "feed token")
+    if patient_id is not None and row.patient_id != patient_id:
+        raise NotFound(f"patient {patient_id} has no feed token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         uow.audit("revoke", "feed_token", row.id)
     uow.commit()
+    return token_summary(row)
 
 
 class FeedCache:

@@ -1,14 +1,16 @@
-"""Patients: search as you type, create, edit contact details, preferences and reminder channels."""
+"""Patients: search as you type, create, edit contact details, preferences, reminder channels and calendar links."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from ..adapters.clock import app_clock
-from ..domain.errors import DomainError
-from ..services import board, patients
+from ..domain.errors import DomainError, InvalidValue
+from ..services import board, feeds, patients
 from ..services.paging import Page
 from ..services.patient_form import TIME_ZONES, WEEKDAY_NAMES, form_values, parse_patient_form
 from ..services.protocols import list_protocols
@@ -18,6 +20,7 @@ from .session_auth import FRONT_DESK, STAFF, page
 
 bp = blueprint("patients")
 RESULTS = Page(1, 50)
+UNNAMED = "Calendar link"  # what a link without a label is called on the page
 
 
 @bp.get("/patients")
@@ -82,17 +85,60 @@ def update(patient_id: int) -> Any:
     return _patient_page(patient, form_values(data), errors, status=422)
 
 
+@bp.post("/patients/<int:patient_id>/feed-links")
+@page(FRONT_DESK)
+def new_feed_link(patient_id: int) -> Any:
+    """A new private calendar link, shown this once: the patient subscribes to it on another phone or app."""
+    label = request.form.get("label", "").strip()
+    try:
+        with UnitOfWork(g.actor) as uow:
+            patient = patients.get_patient(uow, patient_id)
+            feed = feeds.issue_feed_token(uow, current_app.config["BASE_URL"], patient_id=patient_id, label=label)
+    except InvalidValue as error:
+        with UnitOfWork() as uow:
+            patient = patients.get_patient(uow, patient_id)
+        link = {"label": label, "errors": field_errors(error)}
+        return _patient_page(patient, form_values(patient), {}, status=422, link=link)
+    return render_template("web/patients/feed_link.html", patient=patient, feed=feed)
+
+
+@bp.post("/patients/<int:patient_id>/feed-links/<int:token_id>/revoke")
+@page(FRONT_DESK)
+def revoke_feed_link(patient_id: int, token_id: int) -> Any:
+    with UnitOfWork(g.actor) as uow:
+        token = feeds.revoke_feed_token(uow, token_id, patient_id=patient_id)
+    flash(f"The calendar link “{token['label'] or UNNAMED}” was turned off: calendars subscribed to it stop updating.")
+    return redirect(url_for("web.patients.show", patient_id=patient_id))
+
+
 def _search(q: str) -> tuple[list[dict[str, Any]], int]:
     with UnitOfWork() as uow:
         return patients.search_patients(uow, q[:100], RESULTS)
 
 
-def _patient_page(patient: dict[str, Any], values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _patient_page(
+    patient: dict[str, Any], values: dict[str, Any], errors: dict[str, str], status: int = 200, link: Any = None
+) -> Any:
+    """`link`: the calendar-link form as sent, with its errors, when it was refused."""
     with UnitOfWork() as uow:
         series = board.patient_series(uow, patient["id"])
         names = {p["key"]: p["name"] for p in list_protocols(uow, Page(1, 500))[0]}
+        links = [t for t in feeds.list_feed_tokens(uow, patient_id=patient["id"]) if t["revoked_at"] is None]
+    # Shown in the patient's own zone when the desk recorded one; otherwise say that it is UTC.
+    zone = ZoneInfo(patient["timezone"]) if patient.get("timezone") else UTC
+    for t in links:
+        t["made"] = t["created_at"].astimezone(zone).strftime("%b %-d, %Y")
     rows = [_series_row(s, names) for s in series]
-    return _form_page("web/patients/show.html", values, errors, status, patient=patient, series=rows)
+    link = link or {"label": "", "errors": {}}
+    extra = {
+        "patient": patient,
+        "series": rows,
+        "links": links,
+        "link": link,
+        "unnamed": UNNAMED,
+        "made_in_utc": zone is UTC,
+    }
+    return _form_page("web/patients/show.html", values, errors, status, **extra)
 
 
 def _series_row(series: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

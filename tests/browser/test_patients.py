@@ -135,3 +135,36 @@ def test_a_clinician_sees_patients_but_cannot_add_or_change_them(as_role, new_pa
     assert page.get_by_role("button", name="Save changes").count() == 0
     assert page.get_by_role("link", name="Book a series").count() == 0
     screenshot(page, "patient-page-tablet")
+
+
+def test_the_front_desk_makes_a_calendar_link_for_a_new_phone_and_turns_the_old_one_off(as_role):
+    page = as_role("front_desk")
+    add_patient(page, "Maria", unique_family_name("Gonzalez"), email="maria@example.org")
+    patient_url = page.url
+    links = page.get_by_role("region", name="Calendar links")
+    assert links.get_by_text("No calendar link is on.").is_visible()
+
+    links.get_by_label("Name of the new link (optional)").fill("Old phone")
+    links.get_by_role("button", name="Make a calendar link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New calendar link: Old phone")
+    old_feed = page.get_by_label("Feed link").input_value()
+    qr = page.get_by_role("img", name=re.compile("QR code of the feed link"))
+    assert qr.evaluate("img => img.naturalWidth") > 0
+    assert page.request.get(old_feed).headers["content-type"].startswith("text/calendar")
+    screenshot(page, "patient-new-calendar-link")
+
+    page.goto(patient_url)
+    links.get_by_label("Name of the new link (optional)").fill("New phone")
+    links.get_by_role("button", name="Make a calendar link").click()
+    new_feed = page.get_by_label("Feed link").input_value()
+    page.get_by_role("link", name=re.compile("Maria Gonzalez")).click()
+
+    expect(links.get_by_role("row")).to_have_count(3)  # the header, then both links
+    links.get_by_role("button", name=re.compile(r"^Turn off Old phone")).click()
+
+    assert "The calendar link “Old phone” was turned off" in page.get_by_role("status").inner_text()
+    expect(links.get_by_role("row")).to_have_count(2)
+    assert links.get_by_role("cell", name="New phone", exact=True).is_visible()
+    assert page.request.get(old_feed).status == 404
+    assert page.request.get(new_feed).status == 200
+    screenshot(page, "patient-calendar-links")

@@ -117,12 +117,14 @@ class PageWrite:
     """A form post of the front-desk pages: who posts it, what it sends, and the record it must leave.
 
     `target` names the API call whose fresh target (a newly booked consult, the clock past its start) it needs.
+    `shows_secret`: the answer is a page showing a new secret once (a feed link), not a redirect.
     """
 
     role: str
     form: Callable[[dict[str, Any]], dict[str, Any]]
     audited: Audited
     target: str | None = None
+    shows_secret: bool = False
 
 
 PAGE_WRITES: dict[tuple[str, str], PageWrite] = {
@@ -186,6 +188,12 @@ PAGE_WRITES: dict[tuple[str, str], PageWrite] = {
         "front_desk",
         lambda ids: {"given_name": "Maria", "family_name": "Gonzalez", "phone": "+1 713 555 0101"},
         Audited("update", "patient", "patient_id"),
+    ),
+    ("POST", "/patients/<int:patient_id>/feed-links"): PageWrite(
+        "front_desk", lambda ids: {"label": "Maria's phone"}, Audited("create", "feed_token", None), shows_secret=True
+    ),
+    ("POST", "/patients/<int:patient_id>/feed-links/<int:token_id>/revoke"): PageWrite(
+        "front_desk", lambda ids: {}, Audited("revoke", "feed_token", "token_id")
     ),
     ("POST", "/book/confirm"): PageWrite("front_desk", _booking, Audited("book", "series", "location")),
     ("POST", "/series/<int:series_id>/cancel"): PageWrite(
@@ -363,10 +371,16 @@ def test_each_page_form_write_leaves_an_audit_record_naming_the_user(
 
     response = client.open(scene.path(rule), method=method, data=form)
 
-    assert response.status_code == 302, (response.status_code, response.get_data(as_text=True)[:2000])
-    assert not response.headers["Location"].startswith("/login"), response.headers["Location"]
+    shown = set()
+    if write.shows_secret:
+        assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+        shown = set(re.findall(r"/feeds/([A-Za-z0-9_\-]+)\.ics", response.get_data(as_text=True)))
+        assert shown, "the page shows no secret"
+    else:
+        assert response.status_code == 302, (response.status_code, response.get_data(as_text=True)[:2000])
+        assert not response.headers["Location"].startswith("/login"), response.headers["Location"]
     assert_audited(write.audited, user_named(write.role), expected_id(write.audited, scene, response), since)
-    assert_no_secret_in_the_audit_log(secrets_known(scene, []))
+    assert_no_secret_in_the_audit_log(secrets_known(scene, []) | shown)
 
 
 @pytest.mark.parametrize("row", READ_ONLY, ids=_row_id)

@@ -33,6 +33,8 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/patients/<int:patient_id>"): FRONT_DESK,
     ("GET", "/patients/new"): FRONT_DESK,
     ("POST", "/patients/new"): FRONT_DESK,
+    ("POST", "/patients/<int:patient_id>/feed-links"): FRONT_DESK,
+    ("POST", "/patients/<int:patient_id>/feed-links/<int:token_id>/revoke"): FRONT_DESK,
     ("GET", "/appointments/<int:appointment_id>"): STAFF,
     ("POST", "/appointments/<int:appointment_id>/visit"): STAFF,
     ("POST", "/appointments/<int:appointment_id>/cancel"): FRONT_DESK,

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from ..adapters import orm
 from ..domain.clinic import parse_zone
 from ..domain.planner import PlannedSession
@@ -118,7 +120,11 @@ def session_label(number: int, finite: int) -> str:
 
 
 def booked_view(uow: UnitOfWork, series_id: int, base_url: str) -> dict[str, Any]:
-    """The booked series, and a new feed link for the patient (its secret is shown this once)."""
+    """The booked series, and a new feed link for the patient (its secret is shown this once).
+
+    Only the first view hands a link out: a reload or a return to the page would otherwise make a new
+    live link each time. Later views send the desk to the patient's page to make one (feed None).
+    """
     series = visits.get_series(uow, series_id)
     row = uow.get(orm.Series, series_id, "series")
     zone, chairs, finite = _context(uow, series["clinic_id"], series["protocol_id"])
@@ -138,7 +144,10 @@ def booked_view(uow: UnitOfWork, series_id: int, base_url: str) -> dict[str, Any
     emailed = wants_confirmation(uow, row)
     patient = patients.get_patient(uow, series["patient_id"])
     protocol = row.protocol.name
-    feed = issue_feed_token(uow, base_url, patient_id=series["patient_id"], label=f"booking, series {series_id}")
+    label = f"booking, series {series_id}"
+    feed = None
+    if not _handed_out(uow, series["patient_id"], label):
+        feed = issue_feed_token(uow, base_url, patient_id=series["patient_id"], label=label)
     return {
         "series": series,
         "sessions": sessions,
@@ -148,6 +157,12 @@ def booked_view(uow: UnitOfWork, series_id: int, base_url: str) -> dict[str, Any
         "emailed": emailed,
         "zone": zone,
     }
+
+
+def _handed_out(uow: UnitOfWork, patient_id: int, label: str) -> bool:
+    """Whether the patient already has a link made under this label (revoked ones count: it was handed out)."""
+    found = select(orm.FeedToken.id).where(orm.FeedToken.patient_id == patient_id, orm.FeedToken.label == label)
+    return uow.session.scalar(found.limit(1)) is not None
 
 
 def _context(uow: UnitOfWork, clinic_id: int, protocol_id: int | None) -> tuple[ZoneInfo, dict[int, str], int]:

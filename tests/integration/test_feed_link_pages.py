@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from scheduler_service.adapters import orm
 from scheduler_service.extensions import db
 
-from .test_feeds_api import feed_path, issue
+from .test_feeds_api import booked, feed_path, issue
 from .test_web_session import csrf_of, log_in
 
 
@@ -143,3 +143,19 @@ def test_a_clinician_sees_the_links_but_cannot_make_or_turn_one_off(client, auth
     assert "Make a calendar link" not in page and "/revoke" not in page
     assert turn_off(client, patient_id, token["id"]).status_code == 403
     assert [t["id"] for t in active_tokens(client, auth, patient_id)] == [token["id"]]
+
+
+def test_the_booked_page_hands_out_its_link_once_so_a_reload_makes_no_new_live_link(client, auth, houston):
+    clinic_id, patient_id = houston
+    series = booked(client, auth, clinic_id, patient_id)
+    log_in(client, "front_desk")
+
+    first = client.get(f"/book/booked/{series['id']}").get_data(as_text=True)
+    again = client.get(f"/book/booked/{series['id']}").get_data(as_text=True)
+
+    url = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', first).group(1)
+    assert client.get(feed_path(url)).status_code == 200
+    assert "/feeds/" not in again and "a link is shown only once" in again
+    assert f'href="/patients/{patient_id}"' in again  # where the desk makes a new one
+    label = f"booking, series {series['id']}"
+    assert [t["label"] for t in active_tokens(client, auth, patient_id)].count(label) == 1

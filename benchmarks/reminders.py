@@ -15,10 +15,11 @@ server in this process (tests/peers.py), with `Delivery.from_config(app.config)`
 
 Per message, "cycle" is the time between two messages of one dispatcher (claim, compose, SMTP send,
 commit; a thread's first message counts from the thread's start) and "smtp" the SMTP hand-over alone
-(connect, send, quit). On SQLite the cycle includes the pause the dispatcher takes once per
-SQLITE_LOCK_SLICE of holding the write lock, to let other writers in (outbox_claims.SQLITE_WRITER_TURN,
-0.15 s; --sqlite-writer-turn changes it for the run). Afterwards: Message-IDs received more than once
-(must be 0) and due rows still pending (must be 0); the script exits non-zero otherwise.
+(on the dispatcher's kept connection; connect and EHLO when it opens one). On SQLite the cycle
+includes the pause the dispatcher takes once per SQLITE_LOCK_SLICE of holding the write lock, to let
+other writers in (outbox_claims.SQLITE_WRITER_TURN, 0.15 s; --sqlite-writer-turn changes it for the run).
+Afterwards: Message-IDs received more than once (must be 0) and due rows still pending (must be 0);
+the script exits non-zero otherwise.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ class TimedSender:
             elapsed = (time.perf_counter() - started) * 1000
             with self.timings.lock:
                 self.timings.smtp_ms.append(elapsed)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @contextmanager

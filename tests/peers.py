@@ -30,6 +30,8 @@ class MailServer:
     def __init__(self, port: int | None = None, on_message: Callable[[EmailMessage], None] | None = None) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address for each message: one per connection
+        self.goodbyes = 0  # QUITs: connections the client closed politely
         self.on_message = on_message
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -38,9 +40,15 @@ class MailServer:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.peers.append(tuple(session.peer))
         if self.on_message is not None:
             self.on_message(message)  # type: ignore[arg-type]
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        with self._lock:
+            self.goodbyes += 1
+        return "221 Bye"
 
     def up(self) -> MailServer:
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)

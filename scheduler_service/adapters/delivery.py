@@ -30,6 +30,9 @@ class TextMessage:
 class EmailSender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
+    def close(self) -> None:
+        """Let go of what the sends of this pass kept open (a connection)."""
+
 
 class SmsSender(Protocol):
     def send(self, message: TextMessage) -> None: ...

@@ -66,6 +66,13 @@ class Delivery:
 
 def dispatch_due(delivery: Delivery, now: Callable[[], datetime], limit: int = 1000) -> Counter[str]:
     """Send every message due now; return how many ended sent, retry, failed, cancelled or skipped."""
+    try:
+        return _dispatch(delivery, now, limit)
+    finally:
+        delivery.email.close()  # the pass's SMTP connection, kept from message to message
+
+
+def _dispatch(delivery: Delivery, now: Callable[[], datetime], limit: int) -> Counter[str]:
     outcomes: Counter[str] = Counter()
     passed_over: set[int] = set()  # rows whose visit is being changed right now: next pass
     channels = {"email", "sms"}  # a channel whose peer is down is left alone for the rest of this pass

@@ -348,3 +348,17 @@ def test_dispatchers_running_at_once_send_each_message_once(app, client, auth, h
     ids = [m["Message-ID"] for m in mail.received()]
     assert len(ids) == len(set(ids)) == due
     assert {r.status for r in outbox()} == {"sent"}
+
+
+def test_a_pass_sends_its_emails_over_one_connection_and_closes_it_at_the_end(
+    app, client, auth, reachable, clock, mail
+):
+    series = booked_series(client, auth, *reachable)
+    clock.at = utc(series["appointments"][0]["start"]) - timedelta(hours=48)
+
+    sent = dispatch(app, clock)["sent"]
+
+    assert sent >= 2  # the confirmation and the first visit's reminder, at least
+    assert len(mail.received()) == sent
+    assert len(set(mail.peers)) == 1
+    assert mail.goodbyes == 1

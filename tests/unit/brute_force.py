@@ -14,7 +14,7 @@ from scheduler_service.domain.clinic import ClinicCalendar
 from scheduler_service.domain.long_rooms import KEEP_LONG_ROOMS
 from scheduler_service.domain.occupancy import Booking
 from scheduler_service.domain.patients import Preferences
-from scheduler_service.domain.protocols import Protocol
+from scheduler_service.domain.protocols import Phase, Protocol
 
 from .rule_book import gap_between, phase_layout, session_breaks
 
@@ -227,20 +227,29 @@ def best_per_first_start(
             cache[day] = valid_nodes(calendar, protocol, bookings, now, preferences, day, treatments)
         return cache[day]
 
+    gaps: dict[tuple[str, date, date], int] = {}
+
+    def gap(phase: Phase, earlier: date, later: date) -> int:
+        # Remembered: counting clinic days asks the calendar about every day between, for every chain scored.
+        key = (phase.spacing.unit, earlier, later)
+        if key not in gaps:
+            gaps[key] = gap_between(calendar, phase, earlier, later)
+        return gaps[key]
+
     def candidate_days(index: int, days: list[date]) -> list[date]:
         searched = [first_day + timedelta(days=n) for n in range(search_days)]
         if index == len(done) and not done:
             return searched
         if index == len(done) and not keep_history_limits:
             phase = layout[index][0]
-            return [d for d in searched if gap_between(calendar, phase, days[-1], d) >= phase.spacing.min_days]
+            return [d for d in searched if gap(phase, days[-1], d) >= phase.spacing.min_days]
         spacing, found, day = layout[index][0].spacing, [], days[index - 1]
         while True:
             day += timedelta(days=1)
-            gap = gap_between(calendar, layout[index][0], days[index - 1], day)
-            if gap > spacing.max_days or (day - days[index - 1]).days > 400:
+            gap_days = gap(layout[index][0], days[index - 1], day)
+            if gap_days > spacing.max_days or (day - days[index - 1]).days > 400:
                 return found
-            if gap >= spacing.min_days and day >= first_day:
+            if gap_days >= spacing.min_days and day >= first_day:
                 found.append(day)
 
     remaining = list(range(len(done), total))
@@ -263,7 +272,7 @@ def best_per_first_start(
         for index in remaining:
             if index > 0:
                 phase = layout[index][0]
-                c2 += abs(gap_between(calendar, phase, days[index - 1], days[index]) - phase.spacing.target_days)
+                c2 += abs(gap(phase, days[index - 1], days[index]) - phase.spacing.target_days)
         habits = [(anchor[1], anchor[2])] if anchor else []
         habits += [(n.minute, n.chair) for n in chain]
         changes = sum((a[0] != b[0]) + (a[1] != b[1]) for a, b in zip(habits, habits[1:], strict=False))

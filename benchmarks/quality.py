@@ -35,9 +35,8 @@ def missing_bench_extra() -> str | None:
     return None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clinics", type=int, default=1, help="clinics simulated (only 1 is supported)")
+def quarter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The clinic and the requests of a quarter, shared by quality.py and quality_rolling.py."""
     parser.add_argument("--chairs", type=int, default=6, help="treatment chairs (IV and Spravato); plus 1 consult room")
     parser.add_argument("--weeks", type=int, default=13, help="weeks of arrivals")
     parser.add_argument("--seed", type=int, default=1)
@@ -45,6 +44,12 @@ def main() -> int:
     parser.add_argument(
         "--patience-days", type=int, default=14, help="a patient goes elsewhere if asked to wait longer"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clinics", type=int, default=1, help="clinics simulated (only 1 is supported)")
+    quarter_arguments(parser)
     parser.add_argument(
         "--time-limit", type=float, default=640, help="CP-SAT seconds: a quarter for phase 1, the rest for phase 2"
     )

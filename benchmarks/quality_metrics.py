@@ -93,7 +93,7 @@ def figures(
         "treatments": len(treatment),
         "per_protocol": dict(per_protocol),
         "wait_mean": statistics.fmean(waits) if waits else math.nan,
-        "wait_p90": _nearest_rank(waits, 0.9),
+        "wait_p90": nearest_rank(waits, 0.9),
         "utilization": utilization,
         "monitored_peak": monitored,
         "starts_peak": per_slot,
@@ -101,7 +101,7 @@ def figures(
     }
 
 
-def _nearest_rank(ordered: list[int], share: float) -> float:
+def nearest_rank(ordered: list[int], share: float) -> float:
     if not ordered:
         return math.nan
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

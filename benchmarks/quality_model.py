@@ -58,13 +58,22 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 class OfflineModel:
     def __init__(
-        self, calendar: ClinicCalendar, arrivals: list[Arrival], patience_days: int, first: date, last: date
+        self,
+        calendar: ClinicCalendar,
+        arrivals: list[Arrival],
+        patience_days: int,
+        first: date,
+        last: date,
+        sessions: dict[int, list[Session]] | None = None,
     ) -> None:
+        """`sessions`: each arrival's sessions and candidate days, if narrowed by the caller (quality_replanner.py)."""
         self.calendar, self.arrivals = calendar, arrivals
         self.open = OpenDays(calendar, first, last)
         self.slot = calendar.slot_minutes
         self.model = cp_model.CpModel()
-        self.sessions = {a.number: sessions_of(calendar, self.open, a, patience_days) for a in arrivals}
+        if sessions is None:
+            sessions = {a.number: sessions_of(calendar, self.open, a, patience_days) for a in arrivals}
+        self.sessions = sessions
         self.booked = {a.number: self.model.new_bool_var(f"booked{a.number}") for a in arrivals}
         self.on_day: dict[tuple[int, int], dict[date, cp_model.IntVar]] = {}
         self.start: dict[tuple[int, int], dict[date, cp_model.IntVar]] = {}

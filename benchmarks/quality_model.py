@@ -206,6 +206,10 @@ class OfflineModel:
             self.model.maximize(self.courses)
         else:
             self.model.minimize(self.waiting)
+        return self.run(seconds, workers)
+
+    def run(self, seconds: float, workers: int) -> tuple[Phase, cp_model.CpSolver | None]:
+        """Solve for the objective already set (solve's, or a caller's own: quality_replanner.py)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
         solver.parameters.num_workers = workers

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 
-from ortools.sat.python import cp_model
 from quality_arrivals import PROTOCOLS, Arrival
 from quality_model import OfflineModel
 from quality_simulation import STOP_AFTER
@@ -78,7 +77,7 @@ class Replanner:
         if new is not None and self.candidates[new]:
             sessions[new] = [dataclasses.replace(s, held=True) for s in self.candidates[new]]
             free.append(new)
-        if new not in sessions and not free:
+        if not free:  # nothing to plan: a new request that cannot fit at all, or no course left to move
             return
         known = [self.arrivals[n] for n in sessions]
         model = OfflineModel(self.calendar, known, 0, self.first, self.last, sessions)
@@ -90,14 +89,10 @@ class Replanner:
         booked_new = model.booked[new] if new in sessions else 0
         model.model.minimize(waiting - self.BOOK_FIRST * booked_new)
         model.hint(self.plan)  # the plans as they stand are feasible: a start no worse than today's schedule
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = self.seconds
-        solver.parameters.num_workers = self.workers
-        solver.parameters.cp_model_probing_level = 0
-        status = solver.solve(model.model)
-        assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
+        phase, solver = model.run(self.seconds, self.workers)
+        assert solver is not None, phase.status
         self.solves += 1
-        self.optimal += status == cp_model.OPTIMAL
+        self.optimal += phase.status == "OPTIMAL"
         for number, starts in model.schedule(solver).items():
             if number not in self.plan:
                 self.promised[number] = starts[0].date()
